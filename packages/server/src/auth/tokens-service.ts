@@ -1,0 +1,265 @@
+// API tokens: minted once, stored as keyed hashes, scoped to projects, environments and permissions.
+import { randomBytes, randomUUID } from "node:crypto";
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
+import type { KeysService } from "../keys/keys-service.ts";
+import type { ProjectsService } from "../projects/projects-service.ts";
+import type { ApiTokenRow } from "../store/database.ts";
+import type { Store } from "../store/store.ts";
+import { validateSlug } from "../validation.ts";
+import {
+  type Actor,
+  canSeeEnvironment,
+  hasPermission,
+  isPermission,
+  PERMISSIONS,
+  type Permission,
+  type Principal,
+} from "./permissions.ts";
+import type { TokensRepo } from "./tokens-repo.ts";
+
+export const TOKEN_PREFIX = "coffer_";
+const ALL = "*";
+const LAST_USED_RESOLUTION_MS = 60_000;
+const SYSTEM_DEV = JSON.stringify({ type: "system", id: "dev", name: "coffer serve --dev" });
+const SYSTEM_INIT = JSON.stringify({ type: "system", id: "init", name: "instance initialisation" });
+
+export type Token = {
+  id: string;
+  name: string;
+  projects: string[];
+  environments: string[] | null;
+  permissions: Permission[];
+  expiresAt: string | null;
+  createdAt: string;
+  createdBy: Actor | { type: "system"; id: string; name: string };
+  lastUsedAt: string | null;
+};
+
+export type CreateTokenInput = {
+  name: string;
+  projects: string[];
+  environments?: string[];
+  permissions: string[];
+  expiresAt?: string;
+};
+
+type CachedToken = { principal: Principal; id: string; expiresAt: number | null; lastUsedAt: number };
+type Deps = { store: Store; repo: TokensRepo; keys: KeysService; projects: ProjectsService; now: () => string };
+
+export function mintToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+}
+
+function bearer(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+export function createTokensService({ store, repo, keys, projects, now }: Deps) {
+  // Token lookups are on every request: cached by hash, dropped on revocation.
+  const cache = new Map<string, CachedToken>();
+
+  function principalOf(row: ApiTokenRow): Principal {
+    const projectIds = JSON.parse(row.projects) as string[];
+    const environments = row.environments === null ? null : (JSON.parse(row.environments) as string[]);
+    return {
+      actor: { type: "token", id: row.id, name: row.name },
+      projects: projectIds.includes(ALL) ? ALL : new Set(projectIds),
+      environments: environments === null ? null : new Set(environments),
+      permissions: new Set((JSON.parse(row.permissions) as string[]).filter(isPermission)),
+    };
+  }
+
+  async function toToken(row: ApiTokenRow): Promise<Token> {
+    const slugs = new Map((await projects.allProjects()).map((project) => [project.id, project.slug]));
+    const ids = JSON.parse(row.projects) as string[];
+    return {
+      id: row.id,
+      name: row.name,
+      projects: ids.includes(ALL) ? [ALL] : ids.flatMap((id) => slugs.get(id) ?? []),
+      environments: row.environments === null ? null : (JSON.parse(row.environments) as string[]),
+      permissions: JSON.parse(row.permissions) as Permission[],
+      expiresAt: row.expires_at,
+      createdAt: row.created_at,
+      createdBy: JSON.parse(row.created_by) as Token["createdBy"],
+      lastUsedAt: row.last_used_at,
+    };
+  }
+
+  /** A token is visible to (and revocable by) a manager whose own scope covers it entirely. */
+  function covers(manager: Principal, row: ApiTokenRow): boolean {
+    const target = principalOf(row);
+    if (manager.projects !== ALL) {
+      if (target.projects === ALL) return false;
+      for (const id of target.projects) if (!manager.projects.has(id)) return false;
+    }
+    if (manager.environments !== null) {
+      if (target.environments === null) return false;
+      for (const env of target.environments) if (!manager.environments.has(env)) return false;
+    }
+    for (const permission of target.permissions) if (!hasPermission(manager, permission)) return false;
+    return true;
+  }
+
+  function requireManager(principal: Principal): void {
+    if (!hasPermission(principal, "tokens:manage")) {
+      throw new ForbiddenError('Managing API tokens needs the "tokens:manage" permission', {
+        permission: "tokens:manage",
+      });
+    }
+  }
+
+  async function insertToken(row: Omit<ApiTokenRow, "token_hash">, token: string): Promise<void> {
+    await repo.insert(store.db, { ...row, token_hash: keys.hashToken(token) });
+  }
+
+  return {
+    async authenticate(authorization: string | undefined): Promise<Principal> {
+      const token = bearer(authorization);
+      if (token === undefined) throw new UnauthorizedError();
+      const hash = keys.hashToken(token);
+      const nowMs = Date.now();
+      let cached = cache.get(hash);
+      if (cached === undefined) {
+        const row = await repo.findByHash(store.db, hash);
+        if (row === undefined || row.revoked_at !== null) {
+          throw new UnauthorizedError("The API token is not valid (unknown or revoked)");
+        }
+        cached = {
+          principal: principalOf(row),
+          id: row.id,
+          expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
+          lastUsedAt: row.last_used_at === null ? 0 : Date.parse(row.last_used_at),
+        };
+        cache.set(hash, cached);
+      }
+      if (cached.expiresAt !== null && cached.expiresAt <= nowMs) {
+        throw new UnauthorizedError("The API token has expired; create a new one");
+      }
+      if (nowMs - cached.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
+        // Last-used time is kept to the minute: a durable write per request would dominate the hot path.
+        cached.lastUsedAt = nowMs;
+        await repo.touch(store.db, cached.id, new Date(nowMs).toISOString());
+      }
+      return cached.principal;
+    },
+
+    async create(principal: Principal, input: CreateTokenInput): Promise<Token & { token: string }> {
+      requireManager(principal);
+      const name = input.name.trim();
+      if (name === "" || name.length > 100) throw new ValidationError("name", "Token name is required (at most 100 characters)");
+      if (input.projects.length === 0) {
+        throw new ValidationError("projects", 'List the projects the token may use (project slugs, or "*" for all)');
+      }
+      let projectIds: string[];
+      if (input.projects.includes(ALL)) {
+        if (principal.projects !== ALL) {
+          throw new ForbiddenError('Only a token for all projects ("*") can create another one', { field: "projects" });
+        }
+        projectIds = [ALL];
+      } else {
+        projectIds = [];
+        for (const slug of new Set(input.projects)) projectIds.push((await projects.visibleProject(principal, slug)).id);
+      }
+      const environments = input.environments === undefined ? null : [...new Set(input.environments)];
+      for (const env of environments ?? []) {
+        validateSlug("environments", "Environment slug", env);
+        if (!canSeeEnvironment(principal, env)) throw new ForbiddenError(`This token cannot grant environment "${env}"`);
+      }
+      if (environments === null && principal.environments !== null) {
+        throw new ForbiddenError("This token is limited to some environments: list them in \"environments\"", {
+          field: "environments",
+        });
+      }
+      if (input.permissions.length === 0) throw new ValidationError("permissions", "List at least one permission");
+      const permissions: Permission[] = [];
+      for (const permission of new Set(input.permissions)) {
+        if (!isPermission(permission)) {
+          throw new ValidationError(
+            "permissions",
+            `Unknown permission "${permission.slice(0, 64)}"; valid permissions are ${PERMISSIONS.join(", ")}`,
+          );
+        }
+        if (!hasPermission(principal, permission)) {
+          throw new ForbiddenError(`This token cannot grant "${permission}", which it does not hold`, { permission });
+        }
+        permissions.push(permission);
+      }
+      let expiresAt: string | null = null;
+      if (input.expiresAt !== undefined) {
+        const at = Date.parse(input.expiresAt);
+        if (Number.isNaN(at)) throw new ValidationError("expiresAt", "expiresAt must be an ISO 8601 date-time");
+        if (at <= Date.now()) throw new ValidationError("expiresAt", "expiresAt must be in the future");
+        expiresAt = new Date(at).toISOString();
+      }
+      const token = mintToken();
+      const row: Omit<ApiTokenRow, "token_hash"> = {
+        id: randomUUID(),
+        name,
+        projects: JSON.stringify(projectIds),
+        environments: environments === null ? null : JSON.stringify(environments),
+        permissions: JSON.stringify(permissions),
+        expires_at: expiresAt,
+        created_at: now(),
+        created_by: JSON.stringify(principal.actor),
+        last_used_at: null,
+        revoked_at: null,
+      };
+      await insertToken(row, token);
+      return { ...(await toToken({ ...row, token_hash: "" })), token };
+    },
+
+    async list(principal: Principal): Promise<Token[]> {
+      requireManager(principal);
+      const rows = (await repo.listActive(store.db)).filter((row) => covers(principal, row));
+      return Promise.all(rows.map(toToken));
+    },
+
+    async revoke(principal: Principal, id: string): Promise<void> {
+      requireManager(principal);
+      const row = await repo.findById(store.db, id);
+      if (row === undefined || row.revoked_at !== null || !covers(principal, row)) {
+        throw new NotFoundError(`Token "${id}" not found`);
+      }
+      await repo.revoke(store.db, id, now());
+      cache.clear();
+    },
+
+    /** The development root token: previous generated ones are revoked, a fixed value is reused. */
+    async ensureDevRootToken(fixed: string | undefined): Promise<string> {
+      const token = fixed ?? mintToken();
+      const existing = await repo.findByHash(store.db, keys.hashToken(token));
+      if (existing !== undefined && existing.revoked_at === null) return token;
+      if (existing !== undefined) throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
+      await repo.revokeByCreator(store.db, SYSTEM_DEV, now());
+      cache.clear();
+      await insertToken(rootRow("dev-root", SYSTEM_DEV, now()), token);
+      return token;
+    },
+
+    /** The initial root token of a new production instance, printed once by `serve`. */
+    async createInitialRootToken(): Promise<string> {
+      const token = mintToken();
+      await insertToken(rootRow("initial-root", SYSTEM_INIT, now()), token);
+      return token;
+    },
+  };
+}
+
+function rootRow(name: string, createdBy: string, at: string): Omit<ApiTokenRow, "token_hash"> {
+  return {
+    id: randomUUID(),
+    name,
+    projects: JSON.stringify([ALL]),
+    environments: null,
+    permissions: JSON.stringify(["admin"]),
+    expires_at: null,
+    created_at: at,
+    created_by: createdBy,
+    last_used_at: null,
+    revoked_at: null,
+  };
+}
+
+export type TokensService = ReturnType<typeof createTokensService>;

@@ -1,0 +1,141 @@
+// The only reader of environment variables and `serve` flags: validates them once and returns a Config.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { MasterKeyFormatError, type MasterKeyInput, parseMasterKey } from "./crypto/master-key.ts";
+
+export class ConfigError extends Error {}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type Config = {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseFile: string;
+  dev: boolean;
+  devRootToken: string | undefined;
+  /** Absent only in dev mode, where serve generates (and keeps) a development key. */
+  masterKey: MasterKeyInput | undefined;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+};
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_PORT = 8200;
+
+function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${name} must be a port number from 0 to 65535, got "${text.slice(0, 20)}"`);
+  }
+  return port;
+}
+
+function parseBoolean(text: string, name: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off|)$/i.test(text)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${text.slice(0, 20)}"`);
+}
+
+function readMasterKey(env: Env): MasterKeyInput | undefined {
+  const inline = env["COFFER_MASTER_KEY"];
+  const file = env["COFFER_MASTER_KEY_FILE"];
+  if (inline !== undefined && inline !== "" && file !== undefined && file !== "") {
+    throw new ConfigError("Set only one of COFFER_MASTER_KEY and COFFER_MASTER_KEY_FILE");
+  }
+  let text: string | undefined;
+  let source = "COFFER_MASTER_KEY";
+  if (file !== undefined && file !== "") {
+    source = "COFFER_MASTER_KEY_FILE";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError(`COFFER_MASTER_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  } else if (inline !== undefined && inline !== "") {
+    text = inline;
+  }
+  if (text === undefined) return undefined;
+  try {
+    return parseMasterKey(text);
+  } catch (error) {
+    if (error instanceof MasterKeyFormatError) throw new ConfigError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PORT] [--data-dir DIR] [--dev-root-token TOKEN] [--log-level LEVEL]
+
+  --dev               development mode: generates (and keeps) a master key in the data directory and prints
+                      an admin token. Never for production.
+  --host HOST         address to listen on (COFFER_HOST, default 127.0.0.1)
+  --port PORT         port (COFFER_PORT, default ${DEFAULT_PORT}; 0 picks a free one)
+  --data-dir DIR      where the embedded database lives (COFFER_DATA_DIR, default ./coffer-data)
+  --dev-root-token T  fixes the development admin token's value (COFFER_DEV_ROOT_TOKEN)
+  --log-level LEVEL   ${LOG_LEVELS.join(", ")} (COFFER_LOG_LEVEL, default info)
+
+The master key comes from COFFER_MASTER_KEY or COFFER_MASTER_KEY_FILE (make one with \`coffer keygen\`).`;
+
+export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Config {
+  let flags: ReturnType<typeof parseServeFlags>;
+  try {
+    flags = parseServeFlags(argv);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${SERVE_USAGE}`);
+  }
+  const dev = flags.dev === true || parseBoolean(env["COFFER_DEV"] ?? "", "COFFER_DEV");
+  const portText = flags.port ?? env["COFFER_PORT"];
+  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port ? "--port" : "COFFER_PORT");
+  const host = flags.host ?? env["COFFER_HOST"] ?? "127.0.0.1";
+  if (host.trim() === "") throw new ConfigError("--host/COFFER_HOST must not be empty");
+  const dataDir = resolve(cwd, flags["data-dir"] ?? env["COFFER_DATA_DIR"] ?? "coffer-data");
+  const logLevel = (flags["log-level"] ?? env["COFFER_LOG_LEVEL"] ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`COFFER_LOG_LEVEL/--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const devRootToken = flags["dev-root-token"] ?? env["COFFER_DEV_ROOT_TOKEN"];
+  if (devRootToken !== undefined) {
+    if (!dev) throw new ConfigError("--dev-root-token/COFFER_DEV_ROOT_TOKEN only applies with --dev");
+    if (!/^[\x21-\x7e]{16,256}$/.test(devRootToken)) {
+      throw new ConfigError("--dev-root-token must be 16 to 256 printable characters without spaces");
+    }
+  }
+  const masterKey = readMasterKey(env);
+  if (masterKey === undefined && !dev) {
+    throw new ConfigError(
+      "No master key. Make one with `coffer keygen` and pass it as COFFER_MASTER_KEY (or put it in a file and set " +
+        "COFFER_MASTER_KEY_FILE); keep it safe: without it the data cannot be decrypted. For a throwaway local " +
+        "server use `coffer serve --dev`.",
+    );
+  }
+  return {
+    host,
+    port,
+    dataDir,
+    databaseFile: resolve(dataDir, "coffer.db"),
+    dev,
+    devRootToken,
+    masterKey,
+    logLevel,
+    bodyLimitBytes: 1024 * 1024,
+  };
+}
+
+function parseServeFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      dev: { type: "boolean" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      "dev-root-token": { type: "string" },
+      "log-level": { type: "string" },
+    },
+  }).values;
+}

@@ -1,0 +1,29 @@
+// The Fastify instance type every route module registers on (TypeBox schemas give the handlers their types).
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from "fastify";
+import type { Principal } from "../auth/permissions.ts";
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every /v1 route. */
+    principal: Principal;
+  }
+  interface FastifyContextConfig {
+    /** Routes that answer without a token (health, the OpenAPI document). */
+    public?: boolean;
+  }
+}

@@ -1,0 +1,119 @@
+// The one place where errors become HTTP responses: status, `{ error: { code, message, details } }`, no input echoed.
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { CofferError } from "../errors.ts";
+
+const STATUS_BY_CODE: Record<string, number> = {
+  validation_error: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  no_changes: 422,
+  integrity_error: 500,
+};
+
+/** Messages for a missing required property, where the product has a fixed wording. */
+const REQUIRED_MESSAGES: Record<string, string> = {
+  key: "Secret key is required",
+  value: "Secret value is required",
+};
+
+/** Safe, fixed messages for framework errors: never the parser's own text, which can quote the body. */
+const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    code: "unsupported_media_type",
+    message: "Send the request body as JSON with `Content-Type: application/json`",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: "payload_too_large",
+    message: "The request body is larger than the server accepts",
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: "validation_error",
+    message: "The request body is empty; send a JSON object",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: "validation_error",
+    message: "The Content-Length header does not match the body",
+  },
+};
+
+type AjvError = {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+};
+
+function fieldName(instancePath: string, child?: string): string {
+  const parts = instancePath.split("/").filter((part) => part !== "");
+  if (child !== undefined) parts.push(child);
+  return parts.join(".");
+}
+
+function describeValidation(error: AjvError, context: string | undefined): { field: string; message: string } {
+  const where = context === "querystring" ? "Query parameter" : context === "params" ? "Path parameter" : "Field";
+  switch (error.keyword) {
+    case "required": {
+      const missing = String(error.params["missingProperty"]);
+      const field = fieldName(error.instancePath, missing);
+      return { field, message: REQUIRED_MESSAGES[field] ?? `${where} "${field}" is required` };
+    }
+    case "additionalProperties": {
+      const extra = String(error.params["additionalProperty"]).slice(0, 100);
+      const field = fieldName(error.instancePath, extra);
+      return { field, message: `Unknown ${where.toLowerCase()} "${field}": remove it (see /openapi.json for the accepted fields)` };
+    }
+    case "type": {
+      const field = fieldName(error.instancePath) || "body";
+      const expected = String(error.params["type"]);
+      const article = /^[aeiou]/.test(expected) ? "an" : "a";
+      return { field, message: `${where} "${field}" must be ${article} ${expected}` };
+    }
+    default: {
+      const field = fieldName(error.instancePath) || "body";
+      return { field, message: `${where} "${field}" ${error.message ?? "is not valid"}` };
+    }
+  }
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof CofferError) {
+    const status = STATUS_BY_CODE[error.code] ?? 400;
+    if (status >= 500) request.log.error({ code: error.code, message: error.message }, "request failed");
+    void reply.status(status).send(errorBody(error.code, error.message, error.details));
+    return;
+  }
+  const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fastifyError.validation) && fastifyError.validation[0] !== undefined) {
+    const { field, message } = describeValidation(fastifyError.validation[0], fastifyError.validationContext);
+    void reply.status(400).send(errorBody("validation_error", message, { field }));
+    return;
+  }
+  const known = fastifyError.code === undefined ? undefined : FRAMEWORK_ERRORS[fastifyError.code];
+  if (known !== undefined) {
+    void reply.status(known.status).send(errorBody(known.code, known.message));
+    return;
+  }
+  if (error instanceof SyntaxError || fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
+    void reply.status(400).send(errorBody("validation_error", "The request body is not valid JSON"));
+    return;
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    void reply.status(status).send(errorBody("bad_request", "The request could not be processed"));
+    return;
+  }
+  request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, "unexpected error");
+  void reply
+    .status(500)
+    .send(errorBody("internal", `An unexpected error occurred; quote request id ${request.id} when reporting it`));
+}

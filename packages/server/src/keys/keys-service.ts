@@ -1,0 +1,107 @@
+// Opens the instance's keyring (verifying the master key before anything is written) and caches unwrapped data keys.
+import type { KeyObject } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { createKeyring, type Keyring } from "../crypto/keyring.ts";
+import { deriveMasterKey, type KdfParams, type MasterKeyInput, newKdfParams } from "../crypto/master-key.ts";
+import { IntegrityError } from "../errors.ts";
+import type { Executor } from "../store/database.ts";
+import type { Store } from "../store/store.ts";
+import type { KeysRepo } from "./keys-repo.ts";
+
+const META_KDF = "kdf";
+const META_KEY_CHECK = "key_check";
+const META_TOKEN_HASH_KEY = "token_hash_key";
+const TOKEN_HASH_OWNER = "instance/token-hash";
+
+export class WrongMasterKeyError extends Error {
+  constructor() {
+    super(
+      "The master key does not match this instance's data: it was initialised with a different COFFER_MASTER_KEY. " +
+        "Start with the key the data was created with (nothing was changed).",
+    );
+  }
+}
+
+export type KeysService = {
+  /** The active data key of a project, for encrypting new values. */
+  activeDataKey(projectId: string, activeVersion: number): Promise<{ version: number; key: KeyObject }>;
+  dataKey(projectId: string, version: number): Promise<KeyObject>;
+  /** Creates version 1 of a new project's data key inside the caller's transaction. */
+  createDataKey(tx: Executor, projectId: string, version: number, at: string): Promise<void>;
+  forgetProject(projectId: string): void;
+  /** Keyed hash of an API token: lookups by hash, no plaintext token stored. */
+  hashToken(token: string): string;
+};
+
+/**
+ * Reads the key check (and KDF parameters) before migrations run, so that a wrong key is refused with the
+ * database untouched. On a new instance it initialises the key check in one transaction.
+ */
+export async function openKeys(store: Store, repo: KeysRepo, input: MasterKeyInput, now: () => string): Promise<KeysService> {
+  const initialised = await store.isInitialised();
+  let kdf: KdfParams | undefined;
+  let keyring: Keyring;
+  if (initialised) {
+    const kdfText = await repo.readMeta(store.db, META_KDF);
+    kdf = kdfText === undefined ? undefined : (JSON.parse(kdfText) as KdfParams);
+    keyring = createKeyring(await deriveMasterKey(input, kdf));
+    const check = await repo.readMeta(store.db, META_KEY_CHECK);
+    if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64"))) throw new WrongMasterKeyError();
+    await store.migrate();
+  } else {
+    kdf = newKdfParams();
+    keyring = createKeyring(await deriveMasterKey(input, kdf));
+    await store.migrate();
+    const tokenKey = keyring.newDataKey(TOKEN_HASH_OWNER, 1);
+    await store.transaction(async (tx) => {
+      await repo.writeMeta(tx, META_KDF, JSON.stringify(kdf));
+      await repo.writeMeta(tx, META_KEY_CHECK, keyring.makeKeyCheck().toString("base64"));
+      await repo.writeMeta(tx, META_TOKEN_HASH_KEY, tokenKey.wrapped.toString("base64"));
+      await repo.writeMeta(tx, "created_at", now());
+    });
+  }
+  const wrappedTokenKey = await repo.readMeta(store.db, META_TOKEN_HASH_KEY);
+  if (wrappedTokenKey === undefined) throw new IntegrityError("the instance's token hashing key is missing");
+  const tokenHashKey = keyring.unwrapDataKey(TOKEN_HASH_OWNER, 1, Buffer.from(wrappedTokenKey, "base64"));
+  return createKeysService(store, repo, keyring, tokenHashKey);
+}
+
+function createKeysService(store: Store, repo: KeysRepo, keyring: Keyring, tokenHashKey: KeyObject): KeysService {
+  const cache = new Map<string, KeyObject>();
+  const cacheKey = (projectId: string, version: number) => `${projectId}:${version}`;
+
+  async function dataKey(projectId: string, version: number): Promise<KeyObject> {
+    const cached = cache.get(cacheKey(projectId, version));
+    if (cached !== undefined) return cached;
+    const wrapped = await repo.findDataKey(store.db, projectId, version);
+    if (wrapped === undefined) {
+      throw new IntegrityError(`data key version ${version} of a project is missing; the database is incomplete`);
+    }
+    let key: KeyObject;
+    try {
+      key = keyring.unwrapDataKey(projectId, version, wrapped);
+    } catch {
+      throw new IntegrityError("a project's data key failed its integrity check; the database was altered");
+    }
+    cache.set(cacheKey(projectId, version), key);
+    return key;
+  }
+
+  return {
+    async activeDataKey(projectId, activeVersion) {
+      return { version: activeVersion, key: await dataKey(projectId, activeVersion) };
+    },
+    dataKey,
+    async createDataKey(tx, projectId, version, at) {
+      const { key, wrapped } = keyring.newDataKey(projectId, version);
+      await repo.insertDataKey(tx, projectId, version, wrapped, at);
+      cache.set(cacheKey(projectId, version), key);
+    },
+    forgetProject(projectId) {
+      for (const name of cache.keys()) if (name.startsWith(`${projectId}:`)) cache.delete(name);
+    },
+    hashToken(token) {
+      return createHmac("sha256", tokenHashKey).update(token, "utf8").digest("base64url");
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// The structured logger: JSON lines, with credentials and values redacted wherever they might appear.
+import { type DestinationStream, type Logger, pino } from "pino";
+import type { LogLevel } from "./config.ts";
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { service: "coffer" },
+    redact: {
+      paths: [
+        "req.headers.authorization",
+        "req.headers.cookie",
+        "req.headers['x-vault-token']",
+        "res.headers['set-cookie']",
+        "*.value",
+        "*.fields",
+        "*.token",
+        "*.data",
+      ],
+      censor: "[redacted]",
+    },
+  };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}

@@ -1,0 +1,129 @@
+// SQL for secrets and their versions.
+import { sql } from "kysely";
+import type { Executor, SecretRow, SecretVersionRow } from "../store/database.ts";
+
+export type ListFilter = { limit: number; after?: string; prefix?: string; search?: string };
+export type SecretWithVersion = { secret: SecretRow; version: SecretVersionRow };
+
+/** Escapes LIKE wildcards so user input matches literally (with `escape '\'`). */
+function likePattern(text: string): string {
+  return text.replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_");
+}
+
+export function createSecretsRepo() {
+  return {
+    async list(db: Executor, environmentId: string, filter: ListFilter): Promise<SecretRow[]> {
+      let query = db.selectFrom("secrets").selectAll().where("environment_id", "=", environmentId);
+      if (filter.prefix !== undefined) {
+        // Whole segments, case-sensitive: `payments` matches `payments` and `payments/db`, not `paymentsX`.
+        const prefix = filter.prefix.endsWith("/") ? filter.prefix.slice(0, -1) : filter.prefix;
+        const withSlash = `${prefix}/`;
+        query = query.where((eb) =>
+          eb.or([
+            eb("key", "=", prefix),
+            eb(sql<string>`substr(${sql.ref("key")}, 1, ${withSlash.length})`, "=", withSlash),
+          ]),
+        );
+      }
+      if (filter.search !== undefined && filter.search !== "") {
+        const pattern = `%${likePattern(filter.search.toLowerCase())}%`;
+        query = query.where(
+          sql<boolean>`(lower(${sql.ref("key")}) like ${pattern} escape '\\' or lower(${sql.ref("description")}) like ${pattern} escape '\\')`,
+        );
+      }
+      if (filter.after !== undefined) query = query.where("key", ">", filter.after);
+      return query.orderBy("key").limit(filter.limit).execute();
+    },
+
+    findByKey: (db: Executor, environmentId: string, key: string): Promise<SecretRow | undefined> =>
+      db
+        .selectFrom("secrets")
+        .selectAll()
+        .where("environment_id", "=", environmentId)
+        .where("key", "=", key)
+        .executeTakeFirst(),
+
+    findVersion: (db: Executor, secretId: string, version: number): Promise<SecretVersionRow | undefined> =>
+      db
+        .selectFrom("secret_versions")
+        .selectAll()
+        .where("secret_id", "=", secretId)
+        .where("version", "=", version)
+        .executeTakeFirst(),
+
+    /** The head row and its current version in one round trip: the hot path of every reveal. */
+    async findCurrent(db: Executor, environmentId: string, key: string): Promise<SecretWithVersion | undefined> {
+      const row = await db
+        .selectFrom("secrets as s")
+        .innerJoin("secret_versions as v", (join) =>
+          join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
+        )
+        .selectAll("s")
+        .select(["v.ciphertexts", "v.key_version", "v.created_at as v_created_at", "v.created_by as v_created_by"])
+        .where("s.environment_id", "=", environmentId)
+        .where("s.key", "=", key)
+        .executeTakeFirst();
+      return row === undefined ? undefined : splitJoined(row);
+    },
+
+    async listCurrent(db: Executor, environmentId: string, keys?: string[]): Promise<SecretWithVersion[]> {
+      let query = db
+        .selectFrom("secrets as s")
+        .innerJoin("secret_versions as v", (join) =>
+          join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
+        )
+        .selectAll("s")
+        .select(["v.ciphertexts", "v.key_version", "v.created_at as v_created_at", "v.created_by as v_created_by"])
+        .where("s.environment_id", "=", environmentId);
+      if (keys !== undefined) query = query.where("s.key", "in", keys);
+      const rows = await query.orderBy("s.key").execute();
+      return rows.map(splitJoined);
+    },
+
+    listVersions: (db: Executor, secretId: string): Promise<SecretVersionRow[]> =>
+      db.selectFrom("secret_versions").selectAll().where("secret_id", "=", secretId).orderBy("version", "desc").execute(),
+
+    async insertSecret(db: Executor, row: SecretRow): Promise<void> {
+      await db.insertInto("secrets").values(row).execute();
+    },
+
+    async insertVersion(db: Executor, row: SecretVersionRow): Promise<void> {
+      await db.insertInto("secret_versions").values(row).execute();
+    },
+
+    /** Optimistic update: succeeds only if nobody else moved the secret on since it was read. */
+    async updateHead(db: Executor, id: string, expectedVersion: number, changes: Partial<SecretRow>): Promise<boolean> {
+      const result = await db
+        .updateTable("secrets")
+        .set(changes)
+        .where("id", "=", id)
+        .where("current_version", "=", expectedVersion)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async delete(db: Executor, id: string): Promise<void> {
+      await db.deleteFrom("secret_versions").where("secret_id", "=", id).execute();
+      await db.deleteFrom("secrets").where("id", "=", id).execute();
+    },
+  };
+}
+
+type JoinedRow = SecretRow & { ciphertexts: string; key_version: number; v_created_at: string; v_created_by: string };
+
+function splitJoined(row: JoinedRow): SecretWithVersion {
+  const { ciphertexts, key_version, v_created_at, v_created_by, ...secret } = row;
+  return {
+    secret,
+    version: {
+      secret_id: secret.id,
+      version: secret.current_version,
+      ciphertexts,
+      key_version,
+      created_at: v_created_at,
+      created_by: v_created_by,
+    },
+  };
+}
+
+export type SecretsRepo = ReturnType<typeof createSecretsRepo>;

@@ -1,0 +1,416 @@
+// Secrets: create, update, version, roll back, reveal and delete, with values sealed under the project's data key.
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { Actor, Principal } from "../auth/permissions.ts";
+import { DecryptionError, decrypt, encrypt } from "../crypto/envelope.ts";
+import { SecretValue } from "../crypto/secret-value.ts";
+import { ConflictError, IntegrityError, NoChangesError, NotFoundError, ValidationError } from "../errors.ts";
+import type { KeysService } from "../keys/keys-service.ts";
+import type { ProjectsService, Scope } from "../projects/projects-service.ts";
+import type { SecretRow, SecretVersionRow } from "../store/database.ts";
+import { isUniqueViolation } from "../store/errors.ts";
+import type { Store } from "../store/store.ts";
+import {
+  LIMITS,
+  validateDestinations,
+  validateFieldCount,
+  validateFieldName,
+  validateMetadata,
+  validateSecretKey,
+  validateText,
+  validateValueSize,
+} from "../validation.ts";
+import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
+
+export const DEFAULT_TYPE = "generic";
+const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+export type SecretMetadata = {
+  key: string;
+  name: string | null;
+  description: string;
+  type: string;
+  metadata: Record<string, string>;
+  fields: string[];
+  allowedDestinations: string[];
+  version: number;
+  createdAt: string;
+  createdBy: Actor;
+  updatedAt: string;
+  updatedBy: Actor;
+};
+
+export type RevealedSecret = { key: string; version: number; data: Record<string, SecretValue> };
+export type VersionInfo = { version: number; createdAt: string; createdBy: Actor; fields: string[] };
+
+type Descriptive = {
+  description?: string;
+  type?: string;
+  name?: string | null;
+  metadata?: Record<string, string>;
+  allowedDestinations?: string[];
+};
+export type CreateSecretInput = Descriptive & { key?: string; value?: string; fields?: Record<string, string> };
+export type UpdateSecretInput = Descriptive & { value?: string; fields?: Record<string, string | null> };
+export type ListSecretsInput = { limit?: number; cursor?: string; prefix?: string; search?: string };
+
+type Deps = { store: Store; repo: SecretsRepo; projects: ProjectsService; keys: KeysService; now: () => string };
+
+export function toSecretMetadata(row: SecretRow): SecretMetadata {
+  return {
+    key: row.key,
+    name: row.display_name,
+    description: row.description,
+    type: row.type,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    fields: JSON.parse(row.fields) as string[],
+    allowedDestinations: JSON.parse(row.allowed_destinations) as string[],
+    version: row.current_version,
+    createdAt: row.created_at,
+    createdBy: JSON.parse(row.created_by) as Actor,
+    updatedAt: row.updated_at,
+    updatedBy: JSON.parse(row.updated_by) as Actor,
+  };
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(JSON.stringify({ k: key }), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { k?: unknown };
+    if (typeof parsed.k === "string") return parsed.k;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ValidationError("cursor", "The cursor is not valid: pass the nextCursor of a previous page unchanged");
+}
+
+function sameValue(a: SecretValue, b: string): boolean {
+  const left = Buffer.from(a.reveal(), "utf8");
+  const right = Buffer.from(b, "utf8");
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/** Checks the descriptive fields shared by create and update; returns them normalised. */
+function validateDescriptive(input: Descriptive): Descriptive {
+  const out: Descriptive = {};
+  if (input.description !== undefined) {
+    out.description = validateText("description", "Description", input.description, LIMITS.descriptionLength);
+  }
+  if (input.type !== undefined) {
+    const type = input.type.trim();
+    out.type = validateText("type", "Type", type === "" ? DEFAULT_TYPE : type, LIMITS.typeLength);
+  }
+  if (input.name !== undefined) {
+    const name = input.name === null ? null : input.name.trim() || null;
+    out.name = name === null ? null : validateText("name", "Display name", name, LIMITS.displayNameLength);
+  }
+  if (input.metadata !== undefined) out.metadata = validateMetadata(input.metadata);
+  if (input.allowedDestinations !== undefined) {
+    out.allowedDestinations = validateDestinations(input.allowedDestinations);
+  }
+  return out;
+}
+
+function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
+  if (input.value !== undefined && input.fields !== undefined) {
+    throw new ValidationError("value", 'Give either "value" or "fields", not both');
+  }
+  const entries = input.fields !== undefined ? Object.entries(input.fields) : [["value", input.value ?? ""]];
+  const fields = new Map<string, string>();
+  for (const [name, value] of entries as [string, string][]) {
+    validateFieldName(name);
+    if (value === "") {
+      throw new ValidationError(input.fields === undefined ? "value" : "fields", "Secret value is required", {
+        ...(input.fields === undefined ? {} : { fieldName: name }),
+      });
+    }
+    validateValueSize(name, value);
+    fields.set(name, value);
+  }
+  validateFieldCount(fields.size);
+  return fields;
+}
+
+export function createSecretsService({ store, repo, projects, keys, now }: Deps) {
+  async function seal(scope: Scope, secretId: string, version: number, fields: Map<string, string>) {
+    const { version: keyVersion, key } = await keys.activeDataKey(scope.project.id, scope.project.active_key_version);
+    const ciphertexts: Record<string, string> = {};
+    for (const [field, value] of fields) {
+      const binding = [scope.project.id, scope.environment.id, secretId, version, field];
+      ciphertexts[field] = encrypt(key, keyVersion, Buffer.from(value, "utf8"), binding).toString("base64");
+    }
+    return { ciphertexts: JSON.stringify(ciphertexts), keyVersion };
+  }
+
+  async function open(scope: Scope, secret: SecretRow, row: SecretVersionRow): Promise<Map<string, SecretValue>> {
+    const key = await keys.dataKey(scope.project.id, row.key_version);
+    const fields = new Map<string, SecretValue>();
+    for (const [field, envelope] of Object.entries(JSON.parse(row.ciphertexts) as Record<string, string>)) {
+      const binding = [scope.project.id, scope.environment.id, secret.id, row.version, field];
+      try {
+        fields.set(field, new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")));
+      } catch (error) {
+        if (!(error instanceof DecryptionError)) throw error;
+        throw new IntegrityError(
+          `Secret "${secret.key}" version ${row.version} could not be decrypted: its stored ciphertext failed the integrity check (it was altered or moved). No value was returned.`,
+        );
+      }
+    }
+    return fields;
+  }
+
+  function reveal(secret: SecretRow, version: number, fields: Map<string, SecretValue>): RevealedSecret {
+    return { key: secret.key, version, data: Object.fromEntries(fields) };
+  }
+
+  async function findSecret(scope: Scope, key: string): Promise<SecretRow> {
+    const secret = await repo.findByKey(store.db, scope.environment.id, key);
+    if (secret === undefined) throw notFound(scope, key);
+    return secret;
+  }
+
+  function notFound(scope: Scope, key: string): NotFoundError {
+    return new NotFoundError(`Secret "${key}" not found in ${scope.project.slug}/${scope.environment.slug}`);
+  }
+
+  /** Writes a new version and moves the head to it, failing if another writer got there first. */
+  async function writeVersion(
+    scope: Scope,
+    secret: SecretRow,
+    fields: Map<string, string>,
+    actor: string,
+    extra: Partial<SecretRow>,
+  ): Promise<SecretRow> {
+    const version = secret.current_version + 1;
+    const at = now();
+    const sealed = await seal(scope, secret.id, version, fields);
+    const changes: Partial<SecretRow> = {
+      ...extra,
+      fields: JSON.stringify([...fields.keys()]),
+      current_version: version,
+      updated_at: at,
+      updated_by: actor,
+    };
+    const moved = await store.transaction(async (tx) => {
+      if (!(await repo.updateHead(tx, secret.id, secret.current_version, changes))) return false;
+      await repo.insertVersion(tx, {
+        secret_id: secret.id,
+        version,
+        ciphertexts: sealed.ciphertexts,
+        key_version: sealed.keyVersion,
+        created_at: at,
+        created_by: actor,
+      });
+      return true;
+    });
+    if (!moved) throw new ConflictError(`Secret "${secret.key}" was changed by someone else meanwhile; fetch it and retry`);
+    return { ...secret, ...changes };
+  }
+
+  return {
+    async list(principal: Principal, projectSlug: string, envSlug: string, input: ListSecretsInput) {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+      const limit = input.limit ?? DEFAULT_PAGE;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        throw new ValidationError("limit", `limit must be a whole number from 1 to ${MAX_PAGE}`);
+      }
+      const rows = await repo.list(store.db, scope.environment.id, {
+        limit: limit + 1,
+        ...(input.cursor === undefined ? {} : { after: decodeCursor(input.cursor) }),
+        ...(input.prefix === undefined || input.prefix === "" ? {} : { prefix: input.prefix }),
+        ...(input.search === undefined ? {} : { search: input.search }),
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        secrets: page.map(toSecretMetadata),
+        nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.key) : null,
+      };
+    },
+
+    async create(principal: Principal, projectSlug: string, envSlug: string, input: CreateSecretInput) {
+      const key = validateSecretKey(input.key);
+      const fields = fieldsOfCreate(input);
+      const descriptive = validateDescriptive(input);
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:create");
+      const conflict = () =>
+        new ConflictError(`A secret with key "${key}" already exists in ${projectSlug}/${envSlug}`, { field: "key" });
+      if (await repo.findByKey(store.db, scope.environment.id, key)) throw conflict();
+      const id = randomUUID();
+      const at = now();
+      const actor = JSON.stringify(principal.actor);
+      const sealed = await seal(scope, id, 1, fields);
+      const row: SecretRow = {
+        id,
+        environment_id: scope.environment.id,
+        key,
+        display_name: descriptive.name ?? null,
+        description: descriptive.description ?? "",
+        type: descriptive.type ?? DEFAULT_TYPE,
+        metadata: JSON.stringify(descriptive.metadata ?? {}),
+        allowed_destinations: JSON.stringify(descriptive.allowedDestinations ?? []),
+        fields: JSON.stringify([...fields.keys()]),
+        current_version: 1,
+        created_at: at,
+        created_by: actor,
+        updated_at: at,
+        updated_by: actor,
+      };
+      try {
+        await store.transaction(async (tx) => {
+          await repo.insertSecret(tx, row);
+          await repo.insertVersion(tx, {
+            secret_id: id,
+            version: 1,
+            ciphertexts: sealed.ciphertexts,
+            key_version: sealed.keyVersion,
+            created_at: at,
+            created_by: actor,
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict();
+        throw error;
+      }
+      return toSecretMetadata(row);
+    },
+
+    async describe(principal: Principal, projectSlug: string, envSlug: string, key: string) {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+      return toSecretMetadata(await findSecret(scope, key));
+    },
+
+    async update(principal: Principal, projectSlug: string, envSlug: string, key: string, input: UpdateSecretInput) {
+      if (input.value !== undefined && input.fields !== undefined) {
+        throw new ValidationError("value", 'Give either "value" or "fields", not both');
+      }
+      const descriptive = validateDescriptive(input);
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:update");
+      const current = await repo.findCurrent(store.db, scope.environment.id, key);
+      if (current === undefined) throw notFound(scope, key);
+      const { secret } = current;
+
+      const extra: Partial<SecretRow> = {};
+      if (descriptive.description !== undefined && descriptive.description !== secret.description) {
+        extra.description = descriptive.description;
+      }
+      if (descriptive.type !== undefined && descriptive.type !== secret.type) extra.type = descriptive.type;
+      if (descriptive.name !== undefined && descriptive.name !== secret.display_name) {
+        extra.display_name = descriptive.name;
+      }
+      if (descriptive.metadata !== undefined && JSON.stringify(descriptive.metadata) !== secret.metadata) {
+        extra.metadata = JSON.stringify(descriptive.metadata);
+      }
+      if (
+        descriptive.allowedDestinations !== undefined &&
+        JSON.stringify(descriptive.allowedDestinations) !== secret.allowed_destinations
+      ) {
+        extra.allowed_destinations = JSON.stringify(descriptive.allowedDestinations);
+      }
+
+      const changes: Record<string, string | null> =
+        input.fields ?? (input.value === undefined || input.value === "" ? {} : { value: input.value });
+      let valueChanged = false;
+      let next: Map<string, string> | undefined;
+      if (Object.keys(changes).length > 0) {
+        const existing = await open(scope, secret, current.version);
+        next = new Map([...existing].map(([name, value]) => [name, value.reveal()]));
+        for (const [name, value] of Object.entries(changes)) {
+          validateFieldName(name);
+          if (value === null) {
+            if (!next.has(name)) throw new ValidationError("fields", `Secret "${key}" has no field "${name}" to remove`);
+            next.delete(name);
+            valueChanged = true;
+          } else if (value !== "") {
+            validateValueSize(name, value);
+            const old = existing.get(name);
+            if (old === undefined || !sameValue(old, value)) valueChanged = true;
+            next.set(name, value);
+          }
+        }
+        if (next.size === 0) {
+          throw new ValidationError("fields", "A secret needs at least one field; delete the secret instead");
+        }
+        validateFieldCount(next.size);
+      }
+
+      if (!valueChanged && Object.keys(extra).length === 0) throw new NoChangesError();
+      const actor = JSON.stringify(principal.actor);
+      if (valueChanged && next !== undefined) {
+        return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra));
+      }
+      const headChanges = { ...extra, updated_at: now(), updated_by: actor };
+      if (!(await repo.updateHead(store.db, secret.id, secret.current_version, headChanges))) {
+        throw new ConflictError(`Secret "${key}" was changed by someone else meanwhile; fetch it and retry`);
+      }
+      return toSecretMetadata({ ...secret, ...headChanges });
+    },
+
+    async remove(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<void> {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:delete");
+      const secret = await findSecret(scope, key);
+      await store.transaction((tx) => repo.delete(tx, secret.id));
+    },
+
+    async reveal(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<RevealedSecret> {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+      const current = await repo.findCurrent(store.db, scope.environment.id, key);
+      if (current === undefined) throw notFound(scope, key);
+      return reveal(current.secret, current.version.version, await open(scope, current.secret, current.version));
+    },
+
+    async revealVersion(principal: Principal, projectSlug: string, envSlug: string, key: string, version: number) {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+      const secret = await findSecret(scope, key);
+      const row = await repo.findVersion(store.db, secret.id, version);
+      if (row === undefined) throw new NotFoundError(`Secret "${key}" has no version ${version}`);
+      return reveal(secret, version, await open(scope, secret, row));
+    },
+
+    async revealMany(principal: Principal, projectSlug: string, envSlug: string, keys?: string[]) {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+      const wanted = keys === undefined ? undefined : [...new Set(keys)];
+      const rows: SecretWithVersion[] = await repo.listCurrent(store.db, scope.environment.id, wanted);
+      if (wanted !== undefined && rows.length !== wanted.length) {
+        const found = new Set(rows.map((row) => row.secret.key));
+        const missing = wanted.filter((name) => !found.has(name));
+        throw new NotFoundError(
+          `Secret${missing.length === 1 ? "" : "s"} ${missing.map((name) => `"${name}"`).join(", ")} not found in ${projectSlug}/${envSlug}`,
+        );
+      }
+      const out: RevealedSecret[] = [];
+      for (const row of rows) out.push(reveal(row.secret, row.version.version, await open(scope, row.secret, row.version)));
+      return out;
+    },
+
+    async versions(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<VersionInfo[]> {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+      const secret = await findSecret(scope, key);
+      const rows = await repo.listVersions(store.db, secret.id);
+      return rows.map((row) => ({
+        version: row.version,
+        createdAt: row.created_at,
+        createdBy: JSON.parse(row.created_by) as Actor,
+        fields: Object.keys(JSON.parse(row.ciphertexts) as Record<string, string>),
+      }));
+    },
+
+    async rollback(principal: Principal, projectSlug: string, envSlug: string, key: string, version: number) {
+      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:update");
+      const secret = await findSecret(scope, key);
+      if (version === secret.current_version) {
+        throw new NoChangesError(`Version ${version} is already the current version of "${key}"`);
+      }
+      const row = await repo.findVersion(store.db, secret.id, version);
+      if (row === undefined) throw new NotFoundError(`Secret "${key}" has no version ${version}`);
+      const old = await open(scope, secret, row);
+      const fields = new Map([...old].map(([name, value]) => [name, value.reveal()]));
+      return toSecretMetadata(await writeVersion(scope, secret, fields, JSON.stringify(principal.actor), {}));
+    },
+  };
+}
+
+export type SecretsService = ReturnType<typeof createSecretsService>;

@@ -1,0 +1,33 @@
+// Adapts node:sqlite's DatabaseSync to the interface Kysely's SqliteDialect expects, with a statement cache.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+
+const STATEMENT_CACHE_LIMIT = 512;
+
+type SqlParameter = null | number | bigint | string | NodeJS.ArrayBufferView;
+
+function adaptStatement(statement: StatementSync): SqliteStatement {
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...(parameters as SqlParameter[])),
+    run: (parameters) => statement.run(...(parameters as SqlParameter[])),
+    iterate: (parameters) => statement.iterate(...(parameters as SqlParameter[])),
+  };
+}
+
+/** Prepared statements are reused by SQL text: Kysely compiles the same few queries over and over. */
+export function adaptDatabase(database: DatabaseSync): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement === undefined) {
+        statement = adaptStatement(database.prepare(sql));
+        if (cache.size >= STATEMENT_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
