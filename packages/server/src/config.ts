@@ -53,7 +53,9 @@ function readMasterKey(env: Env): MasterKeyInput | undefined {
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
-      throw new ConfigError(`COFFER_MASTER_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new ConfigError(
+        `COFFER_MASTER_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
   } else if (inline !== undefined && inline !== "") {
     text = inline;
@@ -88,13 +90,16 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   }
   const dev = flags.dev === true || parseBoolean(env["COFFER_DEV"] ?? "", "COFFER_DEV");
   const portText = flags.port ?? env["COFFER_PORT"];
-  const port = portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port ? "--port" : "COFFER_PORT");
+  const port =
+    portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port ? "--port" : "COFFER_PORT");
   const host = flags.host ?? env["COFFER_HOST"] ?? "127.0.0.1";
   if (host.trim() === "") throw new ConfigError("--host/COFFER_HOST must not be empty");
   const dataDir = resolve(cwd, flags["data-dir"] ?? env["COFFER_DATA_DIR"] ?? "coffer-data");
   const logLevel = (flags["log-level"] ?? env["COFFER_LOG_LEVEL"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`COFFER_LOG_LEVEL/--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+    throw new ConfigError(
+      `COFFER_LOG_LEVEL/--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`,
+    );
   }
   const devRootToken = flags["dev-root-token"] ?? env["COFFER_DEV_ROOT_TOKEN"];
   if (devRootToken !== undefined) {

@@ -4,8 +4,8 @@ import { createTokensRepo } from "./auth/tokens-repo.ts";
 import { createTokensService, type TokensService } from "./auth/tokens-service.ts";
 import type { Config } from "./config.ts";
 import type { MasterKeyInput } from "./crypto/master-key.ts";
-import type { App } from "./http/app-type.ts";
 import { buildApp } from "./http/app.ts";
+import type { App } from "./http/app-type.ts";
 import { createKeysRepo } from "./keys/keys-repo.ts";
 import { openKeys } from "./keys/keys-service.ts";
 import { createLogger } from "./logger.ts";
@@ -37,7 +37,14 @@ export async function createServer(config: Config, options: ServerOptions): Prom
     const projects = createProjectsService({ store, repo: createProjectsRepo(), keys, now });
     const secrets = createSecretsService({ store, repo: createSecretsRepo(), projects, keys, now });
     const tokens = createTokensService({ store, repo: createTokensRepo(), keys, projects, now });
-    const app = await buildApp({ logger, bodyLimitBytes: config.bodyLimitBytes, projects, secrets, tokens, ready: store.ping });
+    const app = await buildApp({
+      logger,
+      bodyLimitBytes: config.bodyLimitBytes,
+      projects,
+      secrets,
+      tokens,
+      ready: store.ping,
+    });
     return {
       app,
       tokens,

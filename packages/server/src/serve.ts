@@ -12,7 +12,12 @@ type Output = { write(text: string): unknown };
 const DEV_KEY_FILE = "dev-master-key";
 
 /** The development master key is kept beside the data so that a dev server can be stopped and started again. */
-function devMasterKey(config: Config): { key: MasterKeyInput; text: string; file: string; generated: boolean } {
+function devMasterKey(config: Config): {
+  key: MasterKeyInput;
+  text: string;
+  file: string;
+  generated: boolean;
+} {
   const file = join(config.dataDir, DEV_KEY_FILE);
   if (existsSync(file)) {
     const text = readFileSync(file, "utf8").trim();

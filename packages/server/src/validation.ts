@@ -20,7 +20,8 @@ export const LIMITS = {
 
 const SEGMENT = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const SLUG = /^[a-z][a-z0-9-]*$/;
-const DESTINATION = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
+const DESTINATION =
+  /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?(\/[^\s?#]*)?$/;
 
 export function validateSecretKey(key: string | undefined): string {
   if (key === undefined || key.trim() === "") throw new ValidationError("key", "Secret key is required");
@@ -91,7 +92,10 @@ export function validateMetadata(metadata: Record<string, string>): Record<strin
   }
   for (const [name, value] of entries) {
     if (name === "" || name.length > LIMITS.metadataKeyLength) {
-      throw new ValidationError("metadata", `Metadata keys must be 1 to ${LIMITS.metadataKeyLength} characters`);
+      throw new ValidationError(
+        "metadata",
+        `Metadata keys must be 1 to ${LIMITS.metadataKeyLength} characters`,
+      );
     }
     if (value.length > LIMITS.metadataValueLength) {
       throw new ValidationError(
@@ -109,7 +113,10 @@ export function validateDestinations(destinations: string[]): string[] {
     throw new ValidationError("allowedDestinations", `At most ${LIMITS.destinations} allowed destinations`);
   }
   const normalised = destinations.map((entry) => {
-    const value = entry.trim().toLowerCase().replace(/\.(?=(:|\/|$))/, "");
+    const value = entry
+      .trim()
+      .toLowerCase()
+      .replace(/\.(?=(:|\/|$))/, "");
     if (value.length === 0 || value.length > LIMITS.destinationLength || !DESTINATION.test(value)) {
       throw new ValidationError(
         "allowedDestinations",

@@ -9,7 +9,9 @@ const TokenFields = {
   id: Type.String(),
   name: Type.String(),
   projects: Type.Array(Type.String(), { description: 'Project slugs, or ["*"] for all projects' }),
-  environments: Type.Union([Type.Array(Type.String()), Type.Null()], { description: "null means all environments" }),
+  environments: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: "null means all environments",
+  }),
   permissions: Type.Array(Type.String()),
   expiresAt: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
   createdAt: Type.String({ format: "date-time" }),
@@ -40,12 +42,23 @@ export function registerTokenRoutes(app: App, tokens: TokensService): void {
   const tags = ["tokens"];
   app.post(
     "/v1/tokens",
-    { schema: { tags, body: CreateToken, response: { 201: CreatedToken, ...errorResponses(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        body: CreateToken,
+        response: { 201: CreatedToken, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => reply.status(201).send(await tokens.create(request.principal, request.body)),
   );
   app.get(
     "/v1/tokens",
-    { schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errorResponses(401, 403) } } },
+    {
+      schema: {
+        tags,
+        response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errorResponses(401, 403) },
+      },
+    },
     async (request) => ({ tokens: await tokens.list(request.principal) }),
   );
   app.delete(

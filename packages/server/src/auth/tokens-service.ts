@@ -44,7 +44,13 @@ export type CreateTokenInput = {
 };
 
 type CachedToken = { principal: Principal; id: string; expiresAt: number | null; lastUsedAt: number };
-type Deps = { store: Store; repo: TokensRepo; keys: KeysService; projects: ProjectsService; now: () => string };
+type Deps = {
+  store: Store;
+  repo: TokensRepo;
+  keys: KeysService;
+  projects: ProjectsService;
+  now: () => string;
+};
 
 export function mintToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString("base64url");
@@ -148,31 +154,40 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
     async create(principal: Principal, input: CreateTokenInput): Promise<Token & { token: string }> {
       requireManager(principal);
       const name = input.name.trim();
-      if (name === "" || name.length > 100) throw new ValidationError("name", "Token name is required (at most 100 characters)");
+      if (name === "" || name.length > 100)
+        throw new ValidationError("name", "Token name is required (at most 100 characters)");
       if (input.projects.length === 0) {
-        throw new ValidationError("projects", 'List the projects the token may use (project slugs, or "*" for all)');
+        throw new ValidationError(
+          "projects",
+          'List the projects the token may use (project slugs, or "*" for all)',
+        );
       }
       let projectIds: string[];
       if (input.projects.includes(ALL)) {
         if (principal.projects !== ALL) {
-          throw new ForbiddenError('Only a token for all projects ("*") can create another one', { field: "projects" });
+          throw new ForbiddenError('Only a token for all projects ("*") can create another one', {
+            field: "projects",
+          });
         }
         projectIds = [ALL];
       } else {
         projectIds = [];
-        for (const slug of new Set(input.projects)) projectIds.push((await projects.visibleProject(principal, slug)).id);
+        for (const slug of new Set(input.projects))
+          projectIds.push((await projects.visibleProject(principal, slug)).id);
       }
       const environments = input.environments === undefined ? null : [...new Set(input.environments)];
       for (const env of environments ?? []) {
         validateSlug("environments", "Environment slug", env);
-        if (!canSeeEnvironment(principal, env)) throw new ForbiddenError(`This token cannot grant environment "${env}"`);
+        if (!canSeeEnvironment(principal, env))
+          throw new ForbiddenError(`This token cannot grant environment "${env}"`);
       }
       if (environments === null && principal.environments !== null) {
-        throw new ForbiddenError("This token is limited to some environments: list them in \"environments\"", {
+        throw new ForbiddenError('This token is limited to some environments: list them in "environments"', {
           field: "environments",
         });
       }
-      if (input.permissions.length === 0) throw new ValidationError("permissions", "List at least one permission");
+      if (input.permissions.length === 0)
+        throw new ValidationError("permissions", "List at least one permission");
       const permissions: Permission[] = [];
       for (const permission of new Set(input.permissions)) {
         if (!isPermission(permission)) {
@@ -182,14 +197,17 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
           );
         }
         if (!hasPermission(principal, permission)) {
-          throw new ForbiddenError(`This token cannot grant "${permission}", which it does not hold`, { permission });
+          throw new ForbiddenError(`This token cannot grant "${permission}", which it does not hold`, {
+            permission,
+          });
         }
         permissions.push(permission);
       }
       let expiresAt: string | null = null;
       if (input.expiresAt !== undefined) {
         const at = Date.parse(input.expiresAt);
-        if (Number.isNaN(at)) throw new ValidationError("expiresAt", "expiresAt must be an ISO 8601 date-time");
+        if (Number.isNaN(at))
+          throw new ValidationError("expiresAt", "expiresAt must be an ISO 8601 date-time");
         if (at <= Date.now()) throw new ValidationError("expiresAt", "expiresAt must be in the future");
         expiresAt = new Date(at).toISOString();
       }
@@ -231,7 +249,8 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
       const token = fixed ?? mintToken();
       const existing = await repo.findByHash(store.db, keys.hashToken(token));
       if (existing !== undefined && existing.revoked_at === null) return token;
-      if (existing !== undefined) throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
+      if (existing !== undefined)
+        throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
       await repo.revokeByCreator(store.db, SYSTEM_DEV, now());
       cache.clear();
       await insertToken(rootRow("dev-root", SYSTEM_DEV, now()), token);

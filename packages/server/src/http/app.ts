@@ -42,7 +42,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
-      .send(errorBody("not_found", `No route for ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`));
+      .send(
+        errorBody("not_found", `No route for ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`),
+      );
   });
   app.decorateRequest("principal", undefined as never);
 
@@ -76,7 +78,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         version: "1",
         description: "Self-hosted secrets manager. Values are write-only except through the reveal routes.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "coffer_…" } } },
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "coffer_…" } },
+      },
       security: [{ bearer: [] }],
     },
   });
@@ -85,14 +89,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get("/healthz", { config: { public: true }, schema: { tags: ["health"], security: [] } }, async () => ({
     status: "ok",
   }));
-  app.get("/readyz", { config: { public: true }, schema: { tags: ["health"], security: [] } }, async (_request, reply) => {
-    try {
-      await deps.ready();
-      return { status: "ready" };
-    } catch {
-      return reply.status(503).send({ status: "unavailable", reason: "the database is not reachable" });
-    }
-  });
+  app.get(
+    "/readyz",
+    { config: { public: true }, schema: { tags: ["health"], security: [] } },
+    async (_request, reply) => {
+      try {
+        await deps.ready();
+        return { status: "ready" };
+      } catch {
+        return reply.status(503).send({ status: "unavailable", reason: "the database is not reachable" });
+      }
+    },
+  );
 
   registerProjectRoutes(app, deps.projects);
   registerSecretRoutes(app, deps.secrets);

@@ -55,8 +55,12 @@ function fieldName(instancePath: string, child?: string): string {
   return parts.join(".");
 }
 
-function describeValidation(error: AjvError, context: string | undefined): { field: string; message: string } {
-  const where = context === "querystring" ? "Query parameter" : context === "params" ? "Path parameter" : "Field";
+function describeValidation(
+  error: AjvError,
+  context: string | undefined,
+): { field: string; message: string } {
+  const where =
+    context === "querystring" ? "Query parameter" : context === "params" ? "Path parameter" : "Field";
   switch (error.keyword) {
     case "required": {
       const missing = String(error.params["missingProperty"]);
@@ -66,7 +70,10 @@ function describeValidation(error: AjvError, context: string | undefined): { fie
     case "additionalProperties": {
       const extra = String(error.params["additionalProperty"]).slice(0, 100);
       const field = fieldName(error.instancePath, extra);
-      return { field, message: `Unknown ${where.toLowerCase()} "${field}": remove it (see /openapi.json for the accepted fields)` };
+      return {
+        field,
+        message: `Unknown ${where.toLowerCase()} "${field}": remove it (see /openapi.json for the accepted fields)`,
+      };
     }
     case "type": {
       const field = fieldName(error.instancePath) || "body";
@@ -112,8 +119,13 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     void reply.status(status).send(errorBody("bad_request", "The request could not be processed"));
     return;
   }
-  request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, "unexpected error");
+  request.log.error(
+    { err: { type: error.name, message: error.message, stack: error.stack } },
+    "unexpected error",
+  );
   void reply
     .status(500)
-    .send(errorBody("internal", `An unexpected error occurred; quote request id ${request.id} when reporting it`));
+    .send(
+      errorBody("internal", `An unexpected error occurred; quote request id ${request.id} when reporting it`),
+    );
 }

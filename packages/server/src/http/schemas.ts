@@ -24,7 +24,11 @@ export const EnvParams = Type.Object({
 });
 
 export const ForceQuery = Type.Object(
-  { force: Type.Optional(Type.Boolean({ description: "Also delete the secrets it holds (cannot be undone)" })) },
+  {
+    force: Type.Optional(
+      Type.Boolean({ description: "Also delete the secrets it holds (cannot be undone)" }),
+    ),
+  },
   { additionalProperties: false },
 );
 

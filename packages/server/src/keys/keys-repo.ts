@@ -4,13 +4,23 @@ import type { Executor } from "../store/database.ts";
 export function createKeysRepo() {
   return {
     async readMeta(db: Executor, name: string): Promise<string | undefined> {
-      const row = await db.selectFrom("instance_meta").select("value").where("name", "=", name).executeTakeFirst();
+      const row = await db
+        .selectFrom("instance_meta")
+        .select("value")
+        .where("name", "=", name)
+        .executeTakeFirst();
       return row?.value;
     },
     async writeMeta(db: Executor, name: string, value: string): Promise<void> {
       await db.insertInto("instance_meta").values({ name, value }).execute();
     },
-    async insertDataKey(db: Executor, projectId: string, version: number, wrapped: Buffer, at: string): Promise<void> {
+    async insertDataKey(
+      db: Executor,
+      projectId: string,
+      version: number,
+      wrapped: Buffer,
+      at: string,
+    ): Promise<void> {
       await db
         .insertInto("data_keys")
         .values({ project_id: projectId, version, wrapped_key: wrapped.toString("base64"), created_at: at })

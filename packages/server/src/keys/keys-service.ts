@@ -37,7 +37,12 @@ export type KeysService = {
  * Reads the key check (and KDF parameters) before migrations run, so that a wrong key is refused with the
  * database untouched. On a new instance it initialises the key check in one transaction.
  */
-export async function openKeys(store: Store, repo: KeysRepo, input: MasterKeyInput, now: () => string): Promise<KeysService> {
+export async function openKeys(
+  store: Store,
+  repo: KeysRepo,
+  input: MasterKeyInput,
+  now: () => string,
+): Promise<KeysService> {
   const initialised = await store.isInitialised();
   let kdf: KdfParams | undefined;
   let keyring: Keyring;
@@ -46,7 +51,8 @@ export async function openKeys(store: Store, repo: KeysRepo, input: MasterKeyInp
     kdf = kdfText === undefined ? undefined : (JSON.parse(kdfText) as KdfParams);
     keyring = createKeyring(await deriveMasterKey(input, kdf));
     const check = await repo.readMeta(store.db, META_KEY_CHECK);
-    if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64"))) throw new WrongMasterKeyError();
+    if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64")))
+      throw new WrongMasterKeyError();
     await store.migrate();
   } else {
     kdf = newKdfParams();
@@ -66,7 +72,12 @@ export async function openKeys(store: Store, repo: KeysRepo, input: MasterKeyInp
   return createKeysService(store, repo, keyring, tokenHashKey);
 }
 
-function createKeysService(store: Store, repo: KeysRepo, keyring: Keyring, tokenHashKey: KeyObject): KeysService {
+function createKeysService(
+  store: Store,
+  repo: KeysRepo,
+  keyring: Keyring,
+  tokenHashKey: KeyObject,
+): KeysService {
   const cache = new Map<string, KeyObject>();
   const cacheKey = (projectId: string, version: number) => `${projectId}:${version}`;
 
@@ -75,7 +86,9 @@ function createKeysService(store: Store, repo: KeysRepo, keyring: Keyring, token
     if (cached !== undefined) return cached;
     const wrapped = await repo.findDataKey(store.db, projectId, version);
     if (wrapped === undefined) {
-      throw new IntegrityError(`data key version ${version} of a project is missing; the database is incomplete`);
+      throw new IntegrityError(
+        `data key version ${version} of a project is missing; the database is incomplete`,
+      );
     }
     let key: KeyObject;
     try {

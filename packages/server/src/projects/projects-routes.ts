@@ -17,17 +17,27 @@ const Project = Type.Object(
 );
 
 const Environment = Type.Object(
-  { id: Type.String(), slug: Type.String(), name: Type.String(), createdAt: Type.String({ format: "date-time" }) },
+  {
+    id: Type.String(),
+    slug: Type.String(),
+    name: Type.String(),
+    createdAt: Type.String({ format: "date-time" }),
+  },
   { description: "An environment of a project" },
 );
 
 const CreateProject = Type.Object(
   {
-    slug: Type.String({ description: "Lowercase letter first, then lowercase letters, digits and '-'; at most 64" }),
+    slug: Type.String({
+      description: "Lowercase letter first, then lowercase letters, digits and '-'; at most 64",
+    }),
     name: Type.Optional(Type.String()),
     description: Type.Optional(Type.String()),
     environments: Type.Optional(
-      Type.Array(Type.String(), { description: "Defaults to development, staging, production", maxItems: 50 }),
+      Type.Array(Type.String(), {
+        description: "Defaults to development, staging, production",
+        maxItems: 50,
+      }),
     ),
   },
   strictObject,
@@ -38,19 +48,33 @@ const UpdateProject = Type.Object(
   strictObject,
 );
 
-const CreateEnvironment = Type.Object({ slug: Type.String(), name: Type.Optional(Type.String()) }, strictObject);
+const CreateEnvironment = Type.Object(
+  { slug: Type.String(), name: Type.Optional(Type.String()) },
+  strictObject,
+);
 
 export function registerProjectRoutes(app: App, projects: ProjectsService): void {
   const tags = ["projects"];
   app.get(
     "/v1/projects",
-    { schema: { tags, response: { 200: Type.Object({ projects: Type.Array(Project) }), ...errorResponses(401) } } },
+    {
+      schema: {
+        tags,
+        response: { 200: Type.Object({ projects: Type.Array(Project) }), ...errorResponses(401) },
+      },
+    },
     async (request) => ({ projects: await projects.list(request.principal) }),
   );
 
   app.post(
     "/v1/projects",
-    { schema: { tags, body: CreateProject, response: { 201: Project, ...errorResponses(400, 401, 403, 409) } } },
+    {
+      schema: {
+        tags,
+        body: CreateProject,
+        response: { 201: Project, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
     async (request, reply) => reply.status(201).send(await projects.create(request.principal, request.body)),
   );
 
@@ -95,10 +119,15 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
       schema: {
         tags,
         params: ProjectParams,
-        response: { 200: Type.Object({ environments: Type.Array(Environment) }), ...errorResponses(401, 404) },
+        response: {
+          200: Type.Object({ environments: Type.Array(Environment) }),
+          ...errorResponses(401, 404),
+        },
       },
     },
-    async (request) => ({ environments: await projects.listEnvironments(request.principal, request.params.project) }),
+    async (request) => ({
+      environments: await projects.listEnvironments(request.principal, request.params.project),
+    }),
   );
 
   app.post(
@@ -112,7 +141,9 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await projects.createEnvironment(request.principal, request.params.project, request.body)),
+      reply
+        .status(201)
+        .send(await projects.createEnvironment(request.principal, request.params.project, request.body)),
   );
 
   app.delete(

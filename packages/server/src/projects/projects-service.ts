@@ -17,11 +17,23 @@ import type { ProjectsRepo } from "./projects-repo.ts";
 
 export const DEFAULT_ENVIRONMENTS = ["development", "staging", "production"] as const;
 
-export type Project = { id: string; slug: string; name: string; description: string; createdAt: string; updatedAt: string };
+export type Project = {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+};
 export type Environment = { id: string; slug: string; name: string; createdAt: string };
 export type Scope = { project: ProjectRow; environment: EnvironmentRow };
 
-export type CreateProjectInput = { slug: string; name?: string; description?: string; environments?: string[] };
+export type CreateProjectInput = {
+  slug: string;
+  name?: string;
+  description?: string;
+  environments?: string[];
+};
 
 type Deps = { store: Store; repo: ProjectsRepo; keys: KeysService; now: () => string };
 
@@ -85,9 +97,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
 
   function requirePermission(principal: Principal, permission: Permission, project: ProjectRow): void {
     if (!hasPermission(principal, permission)) {
-      throw new ForbiddenError(`This token lacks the "${permission}" permission on project "${project.slug}"`, {
-        permission,
-      });
+      throw new ForbiddenError(
+        `This token lacks the "${permission}" permission on project "${project.slug}"`,
+        {
+          permission,
+        },
+      );
     }
   }
 
@@ -106,7 +121,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
     return { project, environment };
   }
 
-  async function removeEnvironmentsGuard(project: ProjectRow, environmentIds: string[], force: boolean, what: string) {
+  async function removeEnvironmentsGuard(
+    project: ProjectRow,
+    environmentIds: string[],
+    force: boolean,
+    what: string,
+  ) {
     if (force) return;
     const count = await repo.countSecrets(store.db, environmentIds);
     if (count > 0) {
@@ -147,8 +167,18 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
         });
       }
       const slug = validateSlug("slug", "Project slug", input.slug);
-      const name = validateText("name", "Project name", input.name?.trim() || titleCase(slug), LIMITS.nameLength);
-      const description = validateText("description", "Description", input.description ?? "", LIMITS.descriptionLength);
+      const name = validateText(
+        "name",
+        "Project name",
+        input.name?.trim() || titleCase(slug),
+        LIMITS.nameLength,
+      );
+      const description = validateText(
+        "description",
+        "Description",
+        input.description ?? "",
+        LIMITS.descriptionLength,
+      );
       const environmentSlugs = input.environments ?? [...DEFAULT_ENVIRONMENTS];
       for (const env of environmentSlugs) validateSlug("environments", "Environment slug", env);
       if (new Set(environmentSlugs).size !== environmentSlugs.length) {
@@ -187,7 +217,11 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       return toProject(project);
     },
 
-    async update(principal: Principal, slug: string, input: { name?: string; description?: string }): Promise<Project> {
+    async update(
+      principal: Principal,
+      slug: string,
+      input: { name?: string; description?: string },
+    ): Promise<Project> {
       const project = await visibleProject(principal, slug);
       requirePermission(principal, "admin", project);
       const changes: { name?: string; description?: string } = {};
@@ -196,7 +230,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
         changes.name = validateText("name", "Project name", input.name.trim(), LIMITS.nameLength);
       }
       if (input.description !== undefined && input.description !== project.description) {
-        changes.description = validateText("description", "Description", input.description, LIMITS.descriptionLength);
+        changes.description = validateText(
+          "description",
+          "Description",
+          input.description,
+          LIMITS.descriptionLength,
+        );
       }
       if (Object.keys(changes).length === 0) throw new NoChangesError();
       const updatedAt = now();
@@ -209,7 +248,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       const project = await visibleProject(principal, slug);
       requirePermission(principal, "admin", project);
       const environments = await environmentsOf(project.id);
-      await removeEnvironmentsGuard(project, environments.map((env) => env.id), force, `Project "${slug}"`);
+      await removeEnvironmentsGuard(
+        project,
+        environments.map((env) => env.id),
+        force,
+        `Project "${slug}"`,
+      );
       await repo.deleteProject(store.db, project.id);
       keys.forgetProject(project.id);
       invalidate();
@@ -226,7 +270,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       const project = await visibleProject(principal, slug);
       requirePermission(principal, "admin", project);
       const envSlug = validateSlug("slug", "Environment slug", input.slug);
-      const name = validateText("name", "Environment name", input.name?.trim() || titleCase(envSlug), LIMITS.nameLength);
+      const name = validateText(
+        "name",
+        "Environment name",
+        input.name?.trim() || titleCase(envSlug),
+        LIMITS.nameLength,
+      );
       const existing = await environmentsOf(project.id);
       if (existing.some((row) => row.slug === envSlug)) {
         throw new ConflictError(`Environment "${envSlug}" already exists in project "${slug}"`);
@@ -247,7 +296,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       return toEnvironment(row);
     },
 
-    async removeEnvironment(principal: Principal, slug: string, envSlug: string, force: boolean): Promise<void> {
+    async removeEnvironment(
+      principal: Principal,
+      slug: string,
+      envSlug: string,
+      force: boolean,
+    ): Promise<void> {
       const { project, environment } = await resolveScope(principal, slug, envSlug, "admin");
       await removeEnvironmentsGuard(project, [environment.id], force, `Environment "${envSlug}"`);
       await repo.deleteEnvironment(store.db, environment.id);

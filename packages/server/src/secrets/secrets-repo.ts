@@ -52,14 +52,23 @@ export function createSecretsRepo() {
         .executeTakeFirst(),
 
     /** The head row and its current version in one round trip: the hot path of every reveal. */
-    async findCurrent(db: Executor, environmentId: string, key: string): Promise<SecretWithVersion | undefined> {
+    async findCurrent(
+      db: Executor,
+      environmentId: string,
+      key: string,
+    ): Promise<SecretWithVersion | undefined> {
       const row = await db
         .selectFrom("secrets as s")
         .innerJoin("secret_versions as v", (join) =>
           join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
         )
         .selectAll("s")
-        .select(["v.ciphertexts", "v.key_version", "v.created_at as v_created_at", "v.created_by as v_created_by"])
+        .select([
+          "v.ciphertexts",
+          "v.key_version",
+          "v.created_at as v_created_at",
+          "v.created_by as v_created_by",
+        ])
         .where("s.environment_id", "=", environmentId)
         .where("s.key", "=", key)
         .executeTakeFirst();
@@ -73,7 +82,12 @@ export function createSecretsRepo() {
           join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
         )
         .selectAll("s")
-        .select(["v.ciphertexts", "v.key_version", "v.created_at as v_created_at", "v.created_by as v_created_by"])
+        .select([
+          "v.ciphertexts",
+          "v.key_version",
+          "v.created_at as v_created_at",
+          "v.created_by as v_created_by",
+        ])
         .where("s.environment_id", "=", environmentId);
       if (keys !== undefined) query = query.where("s.key", "in", keys);
       const rows = await query.orderBy("s.key").execute();
@@ -81,7 +95,12 @@ export function createSecretsRepo() {
     },
 
     listVersions: (db: Executor, secretId: string): Promise<SecretVersionRow[]> =>
-      db.selectFrom("secret_versions").selectAll().where("secret_id", "=", secretId).orderBy("version", "desc").execute(),
+      db
+        .selectFrom("secret_versions")
+        .selectAll()
+        .where("secret_id", "=", secretId)
+        .orderBy("version", "desc")
+        .execute(),
 
     async insertSecret(db: Executor, row: SecretRow): Promise<void> {
       await db.insertInto("secrets").values(row).execute();
@@ -92,7 +111,12 @@ export function createSecretsRepo() {
     },
 
     /** Optimistic update: succeeds only if nobody else moved the secret on since it was read. */
-    async updateHead(db: Executor, id: string, expectedVersion: number, changes: Partial<SecretRow>): Promise<boolean> {
+    async updateHead(
+      db: Executor,
+      id: string,
+      expectedVersion: number,
+      changes: Partial<SecretRow>,
+    ): Promise<boolean> {
       const result = await db
         .updateTable("secrets")
         .set(changes)
@@ -109,7 +133,12 @@ export function createSecretsRepo() {
   };
 }
 
-type JoinedRow = SecretRow & { ciphertexts: string; key_version: number; v_created_at: string; v_created_by: string };
+type JoinedRow = SecretRow & {
+  ciphertexts: string;
+  key_version: number;
+  v_created_at: string;
+  v_created_by: string;
+};
 
 function splitJoined(row: JoinedRow): SecretWithVersion {
   const { ciphertexts, key_version, v_created_at, v_created_by, ...secret } = row;

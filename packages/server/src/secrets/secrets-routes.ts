@@ -34,18 +34,23 @@ const SecretValueBody = Type.Object(
 
 const Descriptive = {
   description: Type.Optional(Type.String()),
-  type: Type.Optional(Type.String({ description: 'A category such as "api_key" or "database"; default "generic"' })),
+  type: Type.Optional(
+    Type.String({ description: 'A category such as "api_key" or "database"; default "generic"' }),
+  ),
   name: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "Display name" })),
   metadata: Type.Optional(Type.Record(Type.String(), Type.String())),
   allowedDestinations: Type.Optional(
-    Type.Array(Type.String(), { description: 'Hosts the proxy may send the value to: "api.stripe.com", "*.example.com"' }),
+    Type.Array(Type.String(), {
+      description: 'Hosts the proxy may send the value to: "api.stripe.com", "*.example.com"',
+    }),
   ),
 };
 
 const CreateSecret = Type.Object(
   {
     key: Type.String({
-      description: "One or more '/'-separated segments; each starts with a letter, then letters, digits, '_' or '-'",
+      description:
+        "One or more '/'-separated segments; each starts with a letter, then letters, digits, '_' or '-'",
     }),
     value: Type.Optional(Type.String({ description: 'Shorthand for fields: { "value": … }' })),
     fields: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -59,7 +64,8 @@ const UpdateSecret = Type.Object(
     value: Type.Optional(Type.String({ description: "Empty keeps the current value" })),
     fields: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), {
-        description: "Fields to set; an empty string keeps a field, null removes it; fields not named are kept",
+        description:
+          "Fields to set; an empty string keeps a field, null removes it; fields not named are kept",
       }),
     ),
     ...Descriptive,
@@ -82,7 +88,9 @@ const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 })),
     cursor: Type.Optional(Type.String()),
-    prefix: Type.Optional(Type.String({ description: "Whole key segments: 'payments' matches 'payments/db'" })),
+    prefix: Type.Optional(
+      Type.String({ description: "Whole key segments: 'payments' matches 'payments/db'" }),
+    ),
     search: Type.Optional(Type.String({ description: "Case-insensitive substring of key or description" })),
   },
   strictObject,
@@ -90,7 +98,8 @@ const ListQuery = Type.Object(
 
 function plain(secret: RevealedSecret) {
   const data: Record<string, string> = {};
-  for (const [field, value] of Object.entries(secret.data) as [string, SecretValue][]) data[field] = value.reveal();
+  for (const [field, value] of Object.entries(secret.data) as [string, SecretValue][])
+    data[field] = value.reveal();
   return { key: secret.key, version: secret.version, data };
 }
 
@@ -106,12 +115,16 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
         params: EnvParams,
         querystring: ListQuery,
         response: {
-          200: Type.Object({ secrets: Type.Array(Secret), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({
+            secrets: Type.Array(Secret),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
           ...errorResponses(400, 401, 403, 404),
         },
       },
     },
-    async (request) => secrets.list(request.principal, request.params.project, request.params.env, request.query),
+    async (request) =>
+      secrets.list(request.principal, request.params.project, request.params.env, request.query),
   );
 
   app.post(
@@ -167,7 +180,13 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
 
   app.get(
     `${base}/secrets/:key/value`,
-    { schema: { tags, params: KeyParams, response: { 200: SecretValueBody, ...errorResponses(401, 403, 404, 500) } } },
+    {
+      schema: {
+        tags,
+        params: KeyParams,
+        response: { 200: SecretValueBody, ...errorResponses(401, 403, 404, 500) },
+      },
+    },
     async (request) => {
       const { project, env, key } = request.params;
       return plain(await secrets.reveal(request.principal, project, env, key));
@@ -204,7 +223,11 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
   app.get(
     `${base}/secrets/:key/versions/:version/value`,
     {
-      schema: { tags, params: VersionParams, response: { 200: SecretValueBody, ...errorResponses(400, 401, 403, 404) } },
+      schema: {
+        tags,
+        params: VersionParams,
+        response: { 200: SecretValueBody, ...errorResponses(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const { project, env, key, version } = request.params;
@@ -235,10 +258,17 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
         tags,
         params: EnvParams,
         body: Type.Object(
-          { keys: Type.Optional(Type.Array(Type.String(), { maxItems: 10_000, description: "Omit for all secrets" })) },
+          {
+            keys: Type.Optional(
+              Type.Array(Type.String(), { maxItems: 10_000, description: "Omit for all secrets" }),
+            ),
+          },
           strictObject,
         ),
-        response: { 200: Type.Object({ secrets: Type.Array(SecretValueBody) }), ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: Type.Object({ secrets: Type.Array(SecretValueBody) }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request) => {

@@ -50,11 +50,21 @@ type Descriptive = {
   metadata?: Record<string, string>;
   allowedDestinations?: string[];
 };
-export type CreateSecretInput = Descriptive & { key?: string; value?: string; fields?: Record<string, string> };
+export type CreateSecretInput = Descriptive & {
+  key?: string;
+  value?: string;
+  fields?: Record<string, string>;
+};
 export type UpdateSecretInput = Descriptive & { value?: string; fields?: Record<string, string | null> };
 export type ListSecretsInput = { limit?: number; cursor?: string; prefix?: string; search?: string };
 
-type Deps = { store: Store; repo: SecretsRepo; projects: ProjectsService; keys: KeysService; now: () => string };
+type Deps = {
+  store: Store;
+  repo: SecretsRepo;
+  projects: ProjectsService;
+  keys: KeysService;
+  now: () => string;
+};
 
 export function toSecretMetadata(row: SecretRow): SecretMetadata {
   return {
@@ -84,7 +94,10 @@ function decodeCursor(cursor: string): string {
   } catch {
     // fall through to the error below
   }
-  throw new ValidationError("cursor", "The cursor is not valid: pass the nextCursor of a previous page unchanged");
+  throw new ValidationError(
+    "cursor",
+    "The cursor is not valid: pass the nextCursor of a previous page unchanged",
+  );
 }
 
 function sameValue(a: SecretValue, b: string): boolean {
@@ -136,7 +149,10 @@ function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
 
 export function createSecretsService({ store, repo, projects, keys, now }: Deps) {
   async function seal(scope: Scope, secretId: string, version: number, fields: Map<string, string>) {
-    const { version: keyVersion, key } = await keys.activeDataKey(scope.project.id, scope.project.active_key_version);
+    const { version: keyVersion, key } = await keys.activeDataKey(
+      scope.project.id,
+      scope.project.active_key_version,
+    );
     const ciphertexts: Record<string, string> = {};
     for (const [field, value] of fields) {
       const binding = [scope.project.id, scope.environment.id, secretId, version, field];
@@ -145,13 +161,20 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
     return { ciphertexts: JSON.stringify(ciphertexts), keyVersion };
   }
 
-  async function open(scope: Scope, secret: SecretRow, row: SecretVersionRow): Promise<Map<string, SecretValue>> {
+  async function open(
+    scope: Scope,
+    secret: SecretRow,
+    row: SecretVersionRow,
+  ): Promise<Map<string, SecretValue>> {
     const key = await keys.dataKey(scope.project.id, row.key_version);
     const fields = new Map<string, SecretValue>();
     for (const [field, envelope] of Object.entries(JSON.parse(row.ciphertexts) as Record<string, string>)) {
       const binding = [scope.project.id, scope.environment.id, secret.id, row.version, field];
       try {
-        fields.set(field, new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")));
+        fields.set(
+          field,
+          new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")),
+        );
       } catch (error) {
         if (!(error instanceof DecryptionError)) throw error;
         throw new IntegrityError(
@@ -206,7 +229,10 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       });
       return true;
     });
-    if (!moved) throw new ConflictError(`Secret "${secret.key}" was changed by someone else meanwhile; fetch it and retry`);
+    if (!moved)
+      throw new ConflictError(
+        `Secret "${secret.key}" was changed by someone else meanwhile; fetch it and retry`,
+      );
     return { ...secret, ...changes };
   }
 
@@ -237,7 +263,9 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       const descriptive = validateDescriptive(input);
       const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:create");
       const conflict = () =>
-        new ConflictError(`A secret with key "${key}" already exists in ${projectSlug}/${envSlug}`, { field: "key" });
+        new ConflictError(`A secret with key "${key}" already exists in ${projectSlug}/${envSlug}`, {
+          field: "key",
+        });
       if (await repo.findByKey(store.db, scope.environment.id, key)) throw conflict();
       const id = randomUUID();
       const at = now();
@@ -283,7 +311,13 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       return toSecretMetadata(await findSecret(scope, key));
     },
 
-    async update(principal: Principal, projectSlug: string, envSlug: string, key: string, input: UpdateSecretInput) {
+    async update(
+      principal: Principal,
+      projectSlug: string,
+      envSlug: string,
+      key: string,
+      input: UpdateSecretInput,
+    ) {
       if (input.value !== undefined && input.fields !== undefined) {
         throw new ValidationError("value", 'Give either "value" or "fields", not both');
       }
@@ -321,7 +355,8 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
         for (const [name, value] of Object.entries(changes)) {
           validateFieldName(name);
           if (value === null) {
-            if (!next.has(name)) throw new ValidationError("fields", `Secret "${key}" has no field "${name}" to remove`);
+            if (!next.has(name))
+              throw new ValidationError("fields", `Secret "${key}" has no field "${name}" to remove`);
             next.delete(name);
             valueChanged = true;
           } else if (value !== "") {
@@ -355,14 +390,29 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       await store.transaction((tx) => repo.delete(tx, secret.id));
     },
 
-    async reveal(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<RevealedSecret> {
+    async reveal(
+      principal: Principal,
+      projectSlug: string,
+      envSlug: string,
+      key: string,
+    ): Promise<RevealedSecret> {
       const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
       const current = await repo.findCurrent(store.db, scope.environment.id, key);
       if (current === undefined) throw notFound(scope, key);
-      return reveal(current.secret, current.version.version, await open(scope, current.secret, current.version));
+      return reveal(
+        current.secret,
+        current.version.version,
+        await open(scope, current.secret, current.version),
+      );
     },
 
-    async revealVersion(principal: Principal, projectSlug: string, envSlug: string, key: string, version: number) {
+    async revealVersion(
+      principal: Principal,
+      projectSlug: string,
+      envSlug: string,
+      key: string,
+      version: number,
+    ) {
       const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
       const secret = await findSecret(scope, key);
       const row = await repo.findVersion(store.db, secret.id, version);
@@ -382,11 +432,17 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
         );
       }
       const out: RevealedSecret[] = [];
-      for (const row of rows) out.push(reveal(row.secret, row.version.version, await open(scope, row.secret, row.version)));
+      for (const row of rows)
+        out.push(reveal(row.secret, row.version.version, await open(scope, row.secret, row.version)));
       return out;
     },
 
-    async versions(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<VersionInfo[]> {
+    async versions(
+      principal: Principal,
+      projectSlug: string,
+      envSlug: string,
+      key: string,
+    ): Promise<VersionInfo[]> {
       const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
       const secret = await findSecret(scope, key);
       const rows = await repo.listVersions(store.db, secret.id);

@@ -45,7 +45,9 @@ function createStore(db: Db): Store {
       const failed = results?.find((result) => result.status === "Error");
       if (error !== undefined || failed !== undefined) {
         const name = failed?.migrationName ?? "unknown";
-        throw new Error(`database migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(
+          `database migration ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     },
     async ping() {

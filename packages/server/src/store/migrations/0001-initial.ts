@@ -86,7 +86,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ["api_tokens", "secret_versions", "secrets", "environments", "data_keys", "projects", "instance_meta"]) {
+  for (const table of [
+    "api_tokens",
+    "secret_versions",
+    "secrets",
+    "environments",
+    "data_keys",
+    "projects",
+    "instance_meta",
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -1,0 +1,242 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { generateMasterKey, serve } from "@coffer/server";
+import { afterAll, describe, expect, it } from "vitest";
+import { secretsPath, startServer, tempDir } from "./helpers.ts";
+
+/** Every encoding of a value that a leak could take. */
+function encodings(value: string): string[] {
+  const bytes = Buffer.from(value, "utf8");
+  return [
+    value,
+    bytes.toString("base64"),
+    bytes.toString("base64url"),
+    bytes.toString("hex"),
+    encodeURIComponent(value),
+  ];
+}
+
+function filesOf(dir: string): Buffer[] {
+  return readdirSync(dir)
+    .filter((name) => name.startsWith("coffer.db"))
+    .map((name) => readFileSync(join(dir, name)));
+}
+
+describe("a canary value", () => {
+  it("never appears in the database files, the logs, or any non-reveal response", async () => {
+    const canary = `canary-${randomBytes(12).toString("hex")}`;
+    const coffer = await startServer();
+    const base = secretsPath("leaks", "production");
+    const responses: { route: string; text: string; headers: string }[] = [];
+    const call = async (route: string, method: string, path: string, body?: unknown) => {
+      const response = await coffer.api(method, path, body);
+      responses.push({ route, text: response.text, headers: JSON.stringify([...response.headers]) });
+      return response;
+    };
+    try {
+      await call("create project", "POST", "/v1/projects", { slug: "leaks" });
+      await call("create", "POST", base, { key: "CANARY", value: canary, description: "d" });
+      await call("create multi", "POST", base, { key: "MULTI", fields: { a: canary, b: "x" } });
+      await call("duplicate", "POST", base, { key: "CANARY", value: canary });
+      await call("invalid key", "POST", base, { key: "1bad", value: canary });
+      await call("bad json", "POST", base, `{"key":"X","value":"${canary}"`);
+      await call("unknown field", "POST", base, { key: "X", value: canary, extra: canary });
+      await call("too big", "POST", base, { key: "X", value: canary.repeat(5000) });
+      await call("list", "GET", base);
+      await call("describe", "GET", `${base}/CANARY`);
+      await call("update same", "PATCH", `${base}/CANARY`, { value: canary });
+      await call("update", "PATCH", `${base}/CANARY`, { value: `${canary}-2` });
+      await call("versions", "GET", `${base}/CANARY/versions`);
+      await call("rollback", "POST", `${base}/CANARY/rollback`, { version: 1 });
+      await call("tokens", "GET", "/v1/tokens");
+      await call("projects", "GET", "/v1/projects");
+      await call("openapi", "GET", "/openapi.json");
+      const reveal = await coffer.api("GET", `${base}/CANARY/value`);
+      expect(reveal.body.data.value).toBe(canary);
+      const bulk = await coffer.api("POST", "/v1/projects/leaks/environments/production/values", {});
+      expect(bulk.text).toContain(canary);
+      await call("delete", "DELETE", `${base}/MULTI`);
+    } finally {
+      await coffer.server.close();
+    }
+    const logs = coffer.logs.join("");
+    expect(logs.length).toBeGreaterThan(0);
+    const stored = Buffer.concat(filesOf(coffer.dataDir));
+    for (const form of encodings(canary)) {
+      for (const { route, text, headers } of responses) {
+        expect(text.includes(form), `response of ${route}`).toBe(false);
+        expect(headers.includes(form), `headers of ${route}`).toBe(false);
+      }
+      expect(logs.includes(form), "logs").toBe(false);
+      expect(stored.includes(Buffer.from(form)), "database files").toBe(false);
+    }
+  });
+});
+
+describe("tampering", () => {
+  it("a ciphertext moved to another secret's row fails to decrypt instead of leaking", async () => {
+    const coffer = await startServer();
+    const base = secretsPath("vault", "production");
+    await coffer.api("POST", "/v1/projects", { slug: "vault" });
+    await coffer.api("POST", base, { key: "SOURCE", value: "the-source-value" });
+    await coffer.api("POST", base, { key: "TARGET", value: "the-target-value" });
+    await coffer.server.close();
+
+    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
+    const idOf = (key: string) =>
+      (db.prepare("select id from secrets where key = ?").get(key) as { id: string }).id;
+    const source = db
+      .prepare("select ciphertexts from secret_versions where secret_id = ?")
+      .get(idOf("SOURCE")) as {
+      ciphertexts: string;
+    };
+    db.prepare("update secret_versions set ciphertexts = ? where secret_id = ?").run(
+      source.ciphertexts,
+      idOf("TARGET"),
+    );
+    db.close();
+
+    const again = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
+    try {
+      const response = await again.api("GET", `${base}/TARGET/value`);
+      expect(response.status).toBe(500);
+      expect(response.body.error.code).toBe("integrity_error");
+      expect(response.body.error.message).toContain('Secret "TARGET" version 1 could not be decrypted');
+      expect(response.text).not.toContain("the-source-value");
+      expect((await again.api("GET", `${base}/SOURCE/value`)).body.data.value).toBe("the-source-value");
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("a flipped byte in a ciphertext fails closed", async () => {
+    const coffer = await startServer();
+    const base = secretsPath("flip", "production");
+    await coffer.api("POST", "/v1/projects", { slug: "flip" });
+    await coffer.api("POST", base, { key: "K", value: "flip-me" });
+    await coffer.server.close();
+    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
+    const row = db.prepare("select secret_id, ciphertexts from secret_versions").get() as {
+      secret_id: string;
+      ciphertexts: string;
+    };
+    const fields = JSON.parse(row.ciphertexts) as Record<string, string>;
+    const bytes = Buffer.from(fields["value"]!, "base64");
+    bytes[bytes.length - 20]! ^= 0x01;
+    fields["value"] = bytes.toString("base64");
+    db.prepare("update secret_versions set ciphertexts = ?").run(JSON.stringify(fields));
+    db.close();
+    const again = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
+    try {
+      const response = await again.api("GET", `${base}/K/value`);
+      expect(response.status).toBe(500);
+      expect(response.body.error.code).toBe("integrity_error");
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe("the master key", () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    dirs.length = 0;
+  });
+
+  it("a wrong master key is refused at start-up and leaves the database file unchanged", async () => {
+    const coffer = await startServer();
+    dirs.push(coffer.dataDir);
+    await coffer.api("POST", "/v1/projects", { slug: "keep" });
+    await coffer.server.close();
+    const file = join(coffer.dataDir, "coffer.db");
+    const before = createHash("sha256").update(readFileSync(file)).digest("hex");
+    const out: string[] = [];
+    const attempt = serve(
+      ["--port", "0", "--data-dir", coffer.dataDir],
+      { COFFER_MASTER_KEY: generateMasterKey() },
+      {
+        write: (text: string) => out.push(text),
+      },
+    );
+    await expect(attempt).rejects.toThrow(/master key does not match this instance's data/);
+    expect(createHash("sha256").update(readFileSync(file)).digest("hex")).toBe(before);
+    expect(out.join("")).not.toContain("listening");
+    const right = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
+    expect((await right.api("GET", "/v1/projects/keep")).status).toBe(200);
+    await right.close();
+  });
+
+  it("a passphrase works as a master key, with its salt kept by the instance", async () => {
+    const dataDir = tempDir();
+    const env = { COFFER_MASTER_KEY: "correct horse battery staple" };
+    const first = await serve(["--port", "0", "--data-dir", dataDir], env, { write: () => undefined });
+    await first.close();
+    const second = await serve(["--port", "0", "--data-dir", dataDir], env, { write: () => undefined });
+    await second.close();
+    await expect(
+      serve(
+        ["--port", "0", "--data-dir", dataDir],
+        { COFFER_MASTER_KEY: "incorrect horse battery" },
+        { write: () => undefined },
+      ),
+    ).rejects.toThrow(/does not match/);
+  });
+
+  it("serve without a key says how to make one", async () => {
+    await expect(serve(["--port", "0", "--data-dir", tempDir()], {})).rejects.toThrow(/coffer keygen/);
+  });
+
+  it("names an invalid configuration value", async () => {
+    await expect(serve(["--port", "99999"], { COFFER_MASTER_KEY: generateMasterKey() })).rejects.toThrow(
+      /--port must be a port number/,
+    );
+    await expect(serve([], { COFFER_MASTER_KEY: "short" })).rejects.toThrow(
+      /COFFER_MASTER_KEY: the master key must be/,
+    );
+    await expect(
+      serve([], { COFFER_MASTER_KEY: generateMasterKey(), COFFER_LOG_LEVEL: "loud" }),
+    ).rejects.toThrow(/COFFER_LOG_LEVEL/);
+    await expect(serve(["--bogus"], {})).rejects.toThrow(/Unknown option '--bogus'/);
+  });
+});
+
+describe("development mode", () => {
+  it("prints a key and a root token, and keeps its data across restarts", async () => {
+    const dataDir = tempDir();
+    const token = "coffer_dev_root_for_tests_0001";
+    const out: string[] = [];
+    const write = { write: (text: string) => out.push(text) };
+    const first = await serve(
+      ["--dev", "--port", "0", "--data-dir", dataDir, "--dev-root-token", token],
+      {},
+      write,
+    );
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    expect(
+      (
+        await fetch(`${first.url}/v1/projects`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ slug: "kept" }),
+        })
+      ).status,
+    ).toBe(201);
+    await first.close();
+    expect(out.join("")).toMatch(/Master key: {2}\S+ {2}\(generated, kept in/);
+    expect(out.join("")).toContain(`Root token:  ${token}`);
+    expect(existsSync(join(dataDir, "dev-master-key"))).toBe(true);
+
+    const second = await serve(["--dev", "--port", "0", "--data-dir", dataDir], {}, write);
+    const generated = /Root token: {2}(coffer_\S+)/.exec(
+      out.join("").split("Coffer listening").at(-2) ?? "",
+    )?.[1];
+    expect(generated).toBeDefined();
+    const response = await fetch(`${second.url}/v1/projects/kept`, {
+      headers: { authorization: `Bearer ${generated}` },
+    });
+    expect(response.status).toBe(200);
+    await second.close();
+  });
+});
