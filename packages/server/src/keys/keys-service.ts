@@ -12,6 +12,8 @@ const META_KDF = "kdf";
 const META_KEY_CHECK = "key_check";
 const META_TOKEN_HASH_KEY = "token_hash_key";
 const TOKEN_HASH_OWNER = "instance/token-hash";
+const META_AUDIT_KEY = "audit_hash_key";
+const AUDIT_OWNER = "instance/audit-chain";
 
 export class WrongMasterKeyError extends Error {
   constructor() {
@@ -31,6 +33,8 @@ export type KeysService = {
   forgetProject(projectId: string): void;
   /** Keyed hash of an API token: lookups by hash, no plaintext token stored. */
   hashToken(token: string): string;
+  /** The key of the audit log's HMAC chain: without the master key, events cannot be forged or re-chained. */
+  auditKey: KeyObject;
 };
 
 /**
@@ -69,7 +73,14 @@ export async function openKeys(
   const wrappedTokenKey = await repo.readMeta(store.db, META_TOKEN_HASH_KEY);
   if (wrappedTokenKey === undefined) throw new IntegrityError("the instance's token hashing key is missing");
   const tokenHashKey = keyring.unwrapDataKey(TOKEN_HASH_OWNER, 1, Buffer.from(wrappedTokenKey, "base64"));
-  return createKeysService(store, repo, keyring, tokenHashKey);
+  let wrappedAuditKey = await repo.readMeta(store.db, META_AUDIT_KEY);
+  if (wrappedAuditKey === undefined) {
+    // Instances initialised before the audit log existed get their chain key on the first start that needs it.
+    wrappedAuditKey = keyring.newDataKey(AUDIT_OWNER, 1).wrapped.toString("base64");
+    await repo.writeMeta(store.db, META_AUDIT_KEY, wrappedAuditKey);
+  }
+  const auditKey = keyring.unwrapDataKey(AUDIT_OWNER, 1, Buffer.from(wrappedAuditKey, "base64"));
+  return createKeysService(store, repo, keyring, tokenHashKey, auditKey);
 }
 
 function createKeysService(
@@ -77,6 +88,7 @@ function createKeysService(
   repo: KeysRepo,
   keyring: Keyring,
   tokenHashKey: KeyObject,
+  auditKey: KeyObject,
 ): KeysService {
   const cache = new Map<string, KeyObject>();
   const cacheKey = (projectId: string, version: number) => `${projectId}:${version}`;
@@ -113,6 +125,7 @@ function createKeysService(
     forgetProject(projectId) {
       for (const name of cache.keys()) if (name.startsWith(`${projectId}:`)) cache.delete(name);
     },
+    auditKey,
     hashToken(token) {
       return createHmac("sha256", tokenHashKey).update(token, "utf8").digest("base64url");
     },

@@ -9,6 +9,8 @@ import { migrationProvider } from "./migrations/index.ts";
 import { adaptDatabase } from "./sqlite-driver.ts";
 
 export type Store = {
+  /** Which SQL dialect is behind the store, for the few statements that differ (row locks). */
+  dialect: "sqlite" | "postgres";
   db: Db;
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   /** True when the schema has been created (the instance was initialised before). */
@@ -28,11 +30,12 @@ export function openSqliteStore(options: SqliteOptions): Store {
   native.exec("PRAGMA foreign_keys = ON");
   native.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adaptDatabase(native) }) });
-  return createStore(db);
+  return createStore(db, "sqlite");
 }
 
-function createStore(db: Db): Store {
+function createStore(db: Db, dialect: Store["dialect"]): Store {
   return {
+    dialect,
     db,
     transaction: (work) => db.transaction().execute(work),
     async isInitialised() {
