@@ -20,6 +20,11 @@ export type Config = {
   masterKey: MasterKeyInput | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** The first administrator, created on a start that finds no users. */
+  admin: { email: string; password: string } | undefined;
+  session: { idleMs: number; absoluteMs: number };
+  /** Benchmarks only (refused outside --dev): measures reveals without the audit log, for comparison. */
+  benchDisableAudit: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -38,6 +43,26 @@ function parseBoolean(text: string, name: string): boolean {
   if (/^(1|true|yes|on)$/i.test(text)) return true;
   if (/^(0|false|no|off|)$/i.test(text)) return false;
   throw new ConfigError(`${name} must be true or false, got "${text.slice(0, 20)}"`);
+}
+
+function parsePositive(text: string | undefined, name: string, fallback: number, max: number): number {
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${text.slice(0, 20)}"`);
+  }
+  return value;
+}
+
+function readAdmin(env: Env): Config["admin"] {
+  const email = env["COFFER_ADMIN_EMAIL"];
+  const password = env["COFFER_ADMIN_PASSWORD"];
+  if ((email === undefined || email === "") && (password === undefined || password === "")) return undefined;
+  if (email === undefined || email === "" || password === undefined || password === "") {
+    throw new ConfigError("Set both COFFER_ADMIN_EMAIL and COFFER_ADMIN_PASSWORD, or neither");
+  }
+  if (password.length < 12) throw new ConfigError("COFFER_ADMIN_PASSWORD must be at least 12 characters");
+  return { email, password };
 }
 
 function readMasterKey(env: Env): MasterKeyInput | undefined {
@@ -79,7 +104,9 @@ export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PO
   --dev-root-token T  fixes the development admin token's value (COFFER_DEV_ROOT_TOKEN)
   --log-level LEVEL   ${LOG_LEVELS.join(", ")} (COFFER_LOG_LEVEL, default info)
 
-The master key comes from COFFER_MASTER_KEY or COFFER_MASTER_KEY_FILE (make one with \`coffer keygen\`).`;
+The master key comes from COFFER_MASTER_KEY or COFFER_MASTER_KEY_FILE (make one with \`coffer keygen\`).
+The first administrator comes from COFFER_ADMIN_EMAIL and COFFER_ADMIN_PASSWORD; without them a new instance
+prints a one-time setup link. Sessions: COFFER_SESSION_IDLE_MINUTES (60), COFFER_SESSION_MAX_HOURS (12).`;
 
 export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Config {
   let flags: ReturnType<typeof parseServeFlags>;
@@ -116,6 +143,13 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
         "server use `coffer serve --dev`.",
     );
   }
+  const benchDisableAudit = parseBoolean(
+    env["COFFER_BENCH_DISABLE_AUDIT"] ?? "",
+    "COFFER_BENCH_DISABLE_AUDIT",
+  );
+  if (benchDisableAudit && !dev) {
+    throw new ConfigError("COFFER_BENCH_DISABLE_AUDIT is for benchmarks only and needs --dev");
+  }
   return {
     host,
     port,
@@ -126,6 +160,15 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
     masterKey,
     logLevel,
     bodyLimitBytes: 1024 * 1024,
+    admin: readAdmin(env),
+    session: {
+      idleMs:
+        parsePositive(env["COFFER_SESSION_IDLE_MINUTES"], "COFFER_SESSION_IDLE_MINUTES", 60, 7 * 24 * 60) *
+        60_000,
+      absoluteMs:
+        parsePositive(env["COFFER_SESSION_MAX_HOURS"], "COFFER_SESSION_MAX_HOURS", 12, 24 * 90) * 3_600_000,
+    },
+    benchDisableAudit,
   };
 }
 

@@ -58,3 +58,13 @@ export class IntegrityError extends CofferError {
     super("integrity_error", message);
   }
 }
+
+/** Too many failures from one source or for one account: the caller must wait. */
+export class RateLimitedError extends CofferError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super("rate_limited", message, { retryAfterSeconds });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

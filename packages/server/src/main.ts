@@ -1,5 +1,8 @@
 // createServer(config): opens storage and keys, wires the services, and returns a server to listen on and close.
 import type { DestinationStream } from "pino";
+import { createAuditRepo } from "./audit/audit-repo.ts";
+import { type AuditService, createAuditService } from "./audit/audit-service.ts";
+import { createFailureLimiter } from "./auth/rate-limit.ts";
 import { createTokensRepo } from "./auth/tokens-repo.ts";
 import { createTokensService, type TokensService } from "./auth/tokens-service.ts";
 import type { Config } from "./config.ts";
@@ -9,15 +12,21 @@ import type { App } from "./http/app-type.ts";
 import { createKeysRepo } from "./keys/keys-repo.ts";
 import { openKeys } from "./keys/keys-service.ts";
 import { createLogger } from "./logger.ts";
+import { createMembersRepo } from "./members/members-repo.ts";
+import { createMembersService } from "./members/members-service.ts";
 import { createProjectsRepo } from "./projects/projects-repo.ts";
 import { createProjectsService } from "./projects/projects-service.ts";
 import { createSecretsRepo } from "./secrets/secrets-repo.ts";
 import { createSecretsService } from "./secrets/secrets-service.ts";
 import { openSqliteStore } from "./store/store.ts";
+import { createUsersRepo } from "./users/users-repo.ts";
+import { createUsersService, type UsersService } from "./users/users-service.ts";
 
 export type CofferServer = {
   app: App;
   tokens: TokensService;
+  users: UsersService;
+  audit: AuditService;
   /** True when this start created the instance (a new, empty database). */
   created: boolean;
   listen(): Promise<string>;
@@ -26,28 +35,93 @@ export type CofferServer = {
 
 export type ServerOptions = { masterKey: MasterKeyInput; logDestination?: DestinationStream };
 
+const MINUTE = 60_000;
+
+/** Benchmarks only: an audit service that records nothing, to measure what auditing costs. */
+function disabledAudit(): AuditService {
+  return {
+    appendInTransaction: async () => undefined,
+    record: async () => undefined,
+    list: async () => ({ events: [], nextCursor: null }),
+    verify: async () => ({ ok: true, checked: 0 }),
+    flush: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
 export async function createServer(config: Config, options: ServerOptions): Promise<CofferServer> {
   const now = () => new Date().toISOString();
   const logger = createLogger(config.logLevel, options.logDestination);
   const store = openSqliteStore({ file: config.databaseFile });
-  let created = false;
   try {
-    created = !(await store.isInitialised());
-    const keys = await openKeys(store, createKeysRepo(), options.masterKey, now);
-    const projects = createProjectsService({ store, repo: createProjectsRepo(), keys, now });
-    const secrets = createSecretsService({ store, repo: createSecretsRepo(), projects, keys, now });
-    const tokens = createTokensService({ store, repo: createTokensRepo(), keys, projects, now });
+    const created = !(await store.isInitialised());
+    const keysRepo = createKeysRepo();
+    const keys = await openKeys(store, keysRepo, options.masterKey, now);
+    const audit = config.benchDisableAudit
+      ? disabledAudit()
+      : createAuditService({ store, repo: createAuditRepo(), key: keys.auditKey, now });
+    const membersRepo = createMembersRepo();
+    const usersRepo = createUsersRepo();
+    const projects = createProjectsService({
+      store,
+      repo: createProjectsRepo(),
+      members: membersRepo,
+      keys,
+      audit,
+      now,
+    });
+    const secrets = createSecretsService({ store, repo: createSecretsRepo(), projects, keys, audit, now });
+    const tokens = createTokensService({ store, repo: createTokensRepo(), keys, projects, audit, now });
+    const users = createUsersService({
+      store,
+      repo: usersRepo,
+      members: membersRepo,
+      keysRepo,
+      keys,
+      audit,
+      limiter: createFailureLimiter({
+        describe: "sign-in attempts",
+        maxFailures: 5,
+        windowMs: 15 * MINUTE,
+        baseLockMs: 30_000,
+        maxLockMs: 15 * MINUTE,
+      }),
+      policy: config.session,
+      now,
+    });
+    const members = createMembersService({
+      store,
+      repo: membersRepo,
+      users: usersRepo,
+      projects,
+      audit,
+      onChange: () => users.invalidate(),
+      now,
+    });
+    const tokenLimiter = createFailureLimiter({
+      describe: "token authentications from this address",
+      maxFailures: 20,
+      windowMs: 5 * MINUTE,
+      baseLockMs: 10_000,
+      maxLockMs: 15 * MINUTE,
+    });
     const app = await buildApp({
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       projects,
       secrets,
       tokens,
+      users,
+      members,
+      audit,
+      tokenLimiter,
       ready: store.ping,
     });
     return {
       app,
       tokens,
+      users,
+      audit,
       created,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
@@ -58,6 +132,7 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       },
       async close() {
         await app.close();
+        await audit.close();
         await store.close();
       },
     };

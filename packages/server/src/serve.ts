@@ -10,6 +10,7 @@ type Env = Record<string, string | undefined>;
 type Output = { write(text: string): unknown };
 
 const DEV_KEY_FILE = "dev-master-key";
+const DEV_ADMIN_EMAIL = "admin@coffer.local";
 
 /** The development master key is kept beside the data so that a dev server can be stopped and started again. */
 function devMasterKey(config: Config): {
@@ -56,8 +57,13 @@ export async function serve(
   }
   try {
     const lines: string[] = [];
+    if (config.admin !== undefined && !(await server.users.hasUsers())) {
+      await server.users.createFirstAdmin(config.admin, undefined);
+      lines.push("", `Created the first administrator ${config.admin.email} (from COFFER_ADMIN_EMAIL).`);
+    }
     if (config.dev) {
       const rootToken = await server.tokens.ensureDevRootToken(config.devRootToken);
+      const devPassword = await server.users.ensureDevAdmin(DEV_ADMIN_EMAIL);
       lines.push(
         "",
         "Coffer is running in DEVELOPMENT mode: a throwaway setup, never for real secrets.",
@@ -67,6 +73,7 @@ export async function serve(
           ? "  Master key:  from COFFER_MASTER_KEY / COFFER_MASTER_KEY_FILE"
           : `  Master key:  ${devKey.text}  (${devKey.generated ? "generated, " : ""}kept in ${devKey.file})`,
         `  Root token:  ${rootToken}`,
+        `  Sign in:     ${DEV_ADMIN_EMAIL} / ${devPassword}  (a new password on every start)`,
         "",
         "  export COFFER_ADDR=<the address below>",
         `  export COFFER_TOKEN=${rootToken}`,
@@ -85,6 +92,18 @@ export async function serve(
       );
     }
     const url = await server.listen();
+    if (!config.dev && !(await server.users.hasUsers())) {
+      const setup = await server.users.newSetupToken();
+      lines.push(
+        "",
+        "No administrator yet. Create one within 15 minutes at this one-time link:",
+        "",
+        `  ${url}/setup?token=${setup}`,
+        "",
+        "(or set COFFER_ADMIN_EMAIL and COFFER_ADMIN_PASSWORD and restart)",
+        "",
+      );
+    }
     out.write(`${lines.join("\n")}${lines.length > 0 ? "\n" : ""}Coffer listening on ${url}\n`);
     return { url, close: () => server.close() };
   } catch (error) {

@@ -49,7 +49,7 @@ export function registerTokenRoutes(app: App, tokens: TokensService): void {
         response: { 201: CreatedToken, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request, reply) => reply.status(201).send(await tokens.create(request.principal, request.body)),
+    async (request, reply) => reply.status(201).send(await tokens.create(request.ctx, request.body)),
   );
   app.get(
     "/v1/tokens",
@@ -59,7 +59,7 @@ export function registerTokenRoutes(app: App, tokens: TokensService): void {
         response: { 200: Type.Object({ tokens: Type.Array(Token) }), ...errorResponses(401, 403) },
       },
     },
-    async (request) => ({ tokens: await tokens.list(request.principal) }),
+    async (request) => ({ tokens: await tokens.list(request.ctx) }),
   );
   app.delete(
     "/v1/tokens/:id",
@@ -71,7 +71,7 @@ export function registerTokenRoutes(app: App, tokens: TokensService): void {
       },
     },
     async (request, reply) => {
-      await tokens.revoke(request.principal, request.params.id);
+      await tokens.revoke(request.ctx, request.params.id);
       return reply.status(204).send(null);
     },
   );

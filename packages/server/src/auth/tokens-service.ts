@@ -1,19 +1,26 @@
 // API tokens: minted once, stored as keyed hashes, scoped to projects, environments and permissions.
 import { randomBytes, randomUUID } from "node:crypto";
+import type { AuditService } from "../audit/audit-service.ts";
+import { auditEvent } from "../audit-events.ts";
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.ts";
 import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
-import type { ApiTokenRow } from "../store/database.ts";
+import type { ApiTokenRow, Executor } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
 import { validateSlug } from "../validation.ts";
 import {
   type Actor,
   canSeeEnvironment,
+  expandPermissions,
+  globalPermissions,
   hasPermission,
   isPermission,
   PERMISSIONS,
   type Permission,
   type Principal,
+  permissionsOn,
+  type RequestContext,
+  type TokenPrincipal,
 } from "./permissions.ts";
 import type { TokensRepo } from "./tokens-repo.ts";
 
@@ -43,12 +50,13 @@ export type CreateTokenInput = {
   expiresAt?: string;
 };
 
-type CachedToken = { principal: Principal; id: string; expiresAt: number | null; lastUsedAt: number };
+type CachedToken = { principal: TokenPrincipal; id: string; expiresAt: number | null; lastUsedAt: number };
 type Deps = {
   store: Store;
   repo: TokensRepo;
   keys: KeysService;
   projects: ProjectsService;
+  audit: AuditService;
   now: () => string;
 };
 
@@ -62,14 +70,15 @@ function bearer(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export function createTokensService({ store, repo, keys, projects, now }: Deps) {
+export function createTokensService({ store, repo, keys, projects, audit, now }: Deps) {
   // Token lookups are on every request: cached by hash, dropped on revocation.
   const cache = new Map<string, CachedToken>();
 
-  function principalOf(row: ApiTokenRow): Principal {
+  function principalOf(row: ApiTokenRow): TokenPrincipal {
     const projectIds = JSON.parse(row.projects) as string[];
     const environments = row.environments === null ? null : (JSON.parse(row.environments) as string[]);
     return {
+      kind: "token",
       actor: { type: "token", id: row.id, name: row.name },
       projects: projectIds.includes(ALL) ? ALL : new Set(projectIds),
       environments: environments === null ? null : new Set(environments),
@@ -93,35 +102,51 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
     };
   }
 
-  /** A token is visible to (and revocable by) a manager whose own scope covers it entirely. */
+  /** The permissions a principal may hand out on each of a token's projects ("*": on every project). */
+  function grantable(principal: Principal, projectIds: "*" | string[]): ReadonlySet<Permission>[] {
+    if (projectIds === ALL) return [globalPermissions(principal)];
+    return projectIds.map((id) => permissionsOn(principal, id) ?? new Set<Permission>());
+  }
+
+  /** A token is visible to (and revocable by) a manager who could have created it. */
   function covers(manager: Principal, row: ApiTokenRow): boolean {
     const target = principalOf(row);
-    if (manager.projects !== ALL) {
-      if (target.projects === ALL) return false;
-      for (const id of target.projects) if (!manager.projects.has(id)) return false;
+    const wanted = expandPermissions(target.permissions);
+    const scopes = grantable(manager, target.projects === ALL ? ALL : [...target.projects]);
+    for (const held of scopes) {
+      if (!held.has("tokens:manage")) return false;
+      for (const permission of wanted) if (!held.has(permission)) return false;
     }
-    if (manager.environments !== null) {
+    if (manager.kind === "token" && manager.environments !== null) {
       if (target.environments === null) return false;
       for (const env of target.environments) if (!manager.environments.has(env)) return false;
     }
-    for (const permission of target.permissions) if (!hasPermission(manager, permission)) return false;
     return true;
   }
 
-  function requireManager(principal: Principal): void {
-    if (!hasPermission(principal, "tokens:manage")) {
+  function requireAnyManager(principal: Principal): void {
+    const anywhere =
+      globalPermissions(principal).has("tokens:manage") ||
+      (principal.kind === "token"
+        ? expandPermissions(principal.permissions).has("tokens:manage")
+        : [...principal.memberships.values()].some((held) => held.has("tokens:manage")));
+    if (!anywhere) {
       throw new ForbiddenError('Managing API tokens needs the "tokens:manage" permission', {
         permission: "tokens:manage",
       });
     }
   }
 
-  async function insertToken(row: Omit<ApiTokenRow, "token_hash">, token: string): Promise<void> {
-    await repo.insert(store.db, { ...row, token_hash: keys.hashToken(token) });
+  async function insertToken(
+    db: Executor,
+    row: Omit<ApiTokenRow, "token_hash">,
+    token: string,
+  ): Promise<void> {
+    await repo.insert(db, { ...row, token_hash: keys.hashToken(token) });
   }
 
   return {
-    async authenticate(authorization: string | undefined): Promise<Principal> {
+    async authenticate(authorization: string | undefined): Promise<TokenPrincipal> {
       const token = bearer(authorization);
       if (token === undefined) throw new UnauthorizedError();
       const hash = keys.hashToken(token);
@@ -151,11 +176,13 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
       return cached.principal;
     },
 
-    async create(principal: Principal, input: CreateTokenInput): Promise<Token & { token: string }> {
-      requireManager(principal);
+    async create(ctx: RequestContext, input: CreateTokenInput): Promise<Token & { token: string }> {
+      const principal = ctx.principal;
+      requireAnyManager(principal);
       const name = input.name.trim();
-      if (name === "" || name.length > 100)
+      if (name === "" || name.length > 100) {
         throw new ValidationError("name", "Token name is required (at most 100 characters)");
+      }
       if (input.projects.length === 0) {
         throw new ValidationError(
           "projects",
@@ -164,24 +191,37 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
       }
       let projectIds: string[];
       if (input.projects.includes(ALL)) {
-        if (principal.projects !== ALL) {
-          throw new ForbiddenError('Only a token for all projects ("*") can create another one', {
-            field: "projects",
-          });
+        if (!globalPermissions(principal).has("tokens:manage")) {
+          throw new ForbiddenError(
+            'Only an instance administrator can create a token for all projects ("*")',
+            {
+              field: "projects",
+            },
+          );
         }
         projectIds = [ALL];
       } else {
         projectIds = [];
-        for (const slug of new Set(input.projects))
-          projectIds.push((await projects.visibleProject(principal, slug)).id);
+        for (const slug of new Set(input.projects)) {
+          const project = await projects.visibleProject(principal, slug);
+          if (!hasPermission(principal, project.id, "tokens:manage")) {
+            throw new ForbiddenError(
+              `You cannot create tokens for project "${slug}" (needs "tokens:manage")`,
+              {
+                permission: "tokens:manage",
+              },
+            );
+          }
+          projectIds.push(project.id);
+        }
       }
       const environments = input.environments === undefined ? null : [...new Set(input.environments)];
       for (const env of environments ?? []) {
         validateSlug("environments", "Environment slug", env);
         if (!canSeeEnvironment(principal, env))
-          throw new ForbiddenError(`This token cannot grant environment "${env}"`);
+          throw new ForbiddenError(`You cannot grant environment "${env}"`);
       }
-      if (environments === null && principal.environments !== null) {
+      if (environments === null && principal.kind === "token" && principal.environments !== null) {
         throw new ForbiddenError('This token is limited to some environments: list them in "environments"', {
           field: "environments",
         });
@@ -189,6 +229,7 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
       if (input.permissions.length === 0)
         throw new ValidationError("permissions", "List at least one permission");
       const permissions: Permission[] = [];
+      const scopes = grantable(principal, projectIds[0] === ALL ? ALL : projectIds);
       for (const permission of new Set(input.permissions)) {
         if (!isPermission(permission)) {
           throw new ValidationError(
@@ -196,10 +237,13 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
             `Unknown permission "${permission.slice(0, 64)}"; valid permissions are ${PERMISSIONS.join(", ")}`,
           );
         }
-        if (!hasPermission(principal, permission)) {
-          throw new ForbiddenError(`This token cannot grant "${permission}", which it does not hold`, {
-            permission,
-          });
+        if (scopes.some((held) => !held.has(permission))) {
+          throw new ForbiddenError(
+            `You cannot grant "${permission}": you do not hold it on every listed project`,
+            {
+              permission,
+            },
+          );
         }
         permissions.push(permission);
       }
@@ -220,27 +264,41 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
         permissions: JSON.stringify(permissions),
         expires_at: expiresAt,
         created_at: now(),
-        created_by: JSON.stringify(principal.actor),
+        created_by: JSON.stringify(ctx.principal.actor),
         last_used_at: null,
         revoked_at: null,
       };
-      await insertToken(row, token);
+      await store.transaction(async (tx) => {
+        await insertToken(tx, row, token);
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "token.create", {
+            details: { tokenId: row.id, name, permissions: permissions.join(" ") },
+          }),
+        );
+      });
       return { ...(await toToken({ ...row, token_hash: "" })), token };
     },
 
-    async list(principal: Principal): Promise<Token[]> {
-      requireManager(principal);
-      const rows = (await repo.listActive(store.db)).filter((row) => covers(principal, row));
+    async list(ctx: RequestContext): Promise<Token[]> {
+      requireAnyManager(ctx.principal);
+      const rows = (await repo.listActive(store.db)).filter((row) => covers(ctx.principal, row));
       return Promise.all(rows.map(toToken));
     },
 
-    async revoke(principal: Principal, id: string): Promise<void> {
-      requireManager(principal);
+    async revoke(ctx: RequestContext, id: string): Promise<void> {
+      requireAnyManager(ctx.principal);
       const row = await repo.findById(store.db, id);
-      if (row === undefined || row.revoked_at !== null || !covers(principal, row)) {
+      if (row === undefined || row.revoked_at !== null || !covers(ctx.principal, row)) {
         throw new NotFoundError(`Token "${id}" not found`);
       }
-      await repo.revoke(store.db, id, now());
+      await store.transaction(async (tx) => {
+        await repo.revoke(tx, id, now());
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "token.revoke", { details: { tokenId: id, name: row.name } }),
+        );
+      });
       cache.clear();
     },
 
@@ -253,14 +311,14 @@ export function createTokensService({ store, repo, keys, projects, now }: Deps) 
         throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
       await repo.revokeByCreator(store.db, SYSTEM_DEV, now());
       cache.clear();
-      await insertToken(rootRow("dev-root", SYSTEM_DEV, now()), token);
+      await insertToken(store.db, rootRow("dev-root", SYSTEM_DEV, now()), token);
       return token;
     },
 
     /** The initial root token of a new production instance, printed once by `serve`. */
     async createInitialRootToken(): Promise<string> {
       const token = mintToken();
-      await insertToken(rootRow("initial-root", SYSTEM_INIT, now()), token);
+      await insertToken(store.db, rootRow("initial-root", SYSTEM_INIT, now()), token);
       return token;
     },
   };

@@ -7,7 +7,7 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from "fastify";
-import type { Principal } from "../auth/permissions.ts";
+import type { RequestContext } from "../auth/permissions.ts";
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -19,8 +19,8 @@ export type App = FastifyInstance<
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by the authentication hook on every /v1 route. */
-    principal: Principal;
+    /** Set by the authentication hook on every /v1 route: who is calling, and from where. */
+    ctx: RequestContext;
   }
   interface FastifyContextConfig {
     /** Routes that answer without a token (health, the OpenAPI document). */

@@ -2,16 +2,26 @@
 import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { LogController } from "fastify";
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
+import { registerAuditRoutes } from "../audit/audit-routes.ts";
+import type { AuditOutcome, AuditService } from "../audit/audit-service.ts";
+import { isInstanceAdmin, type Principal, permissionsOn } from "../auth/permissions.ts";
+import type { FailureLimiter } from "../auth/rate-limit.ts";
 import { registerTokenRoutes } from "../auth/tokens-routes.ts";
 import type { TokensService } from "../auth/tokens-service.ts";
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from "../errors.ts";
+import { registerMemberRoutes } from "../members/members-routes.ts";
+import type { MembersService } from "../members/members-service.ts";
 import { registerProjectRoutes } from "../projects/projects-routes.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
 import { registerSecretRoutes } from "../secrets/secrets-routes.ts";
 import type { SecretsService } from "../secrets/secrets-service.ts";
+import { origin, registerUserRoutes } from "../users/users-routes.ts";
+import { SESSION_COOKIE, type UsersService } from "../users/users-service.ts";
 import type { App } from "./app-type.ts";
-import { errorBody, handleError } from "./errors.ts";
+import { actionOf } from "./audit-actions.ts";
+import { describeError, errorBody } from "./errors.ts";
 import { validatorCompiler } from "./validator.ts";
 
 export type AppDeps = {
@@ -20,10 +30,24 @@ export type AppDeps = {
   projects: ProjectsService;
   secrets: SecretsService;
   tokens: TokensService;
+  users: UsersService;
+  members: MembersService;
+  audit: AuditService;
+  tokenLimiter: FailureLimiter;
   ready: () => Promise<void>;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function sessionCookie(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(";")) {
+    const [name, ...rest] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return rest.join("=") || undefined;
+  }
+  return undefined;
+}
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
@@ -38,7 +62,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
@@ -46,7 +69,31 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         errorBody("not_found", `No route for ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`),
       );
   });
-  app.decorateRequest("principal", undefined as never);
+  app.decorateRequest("ctx", undefined as never);
+
+  async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const limitKeys = [`token-ip:${request.ip}`];
+      deps.tokenLimiter.check(limitKeys);
+      try {
+        return await deps.tokens.authenticate(authorization);
+      } catch (error) {
+        if (error instanceof UnauthorizedError) deps.tokenLimiter.fail(limitKeys);
+        throw error;
+      }
+    }
+    const session = sessionCookie(request.headers.cookie);
+    if (session !== undefined) {
+      const csrf = request.headers["x-csrf-token"];
+      return deps.users.authenticateSession(
+        session,
+        typeof csrf === "string" ? csrf : undefined,
+        SAFE_METHODS.has(request.method),
+      );
+    }
+    throw new UnauthorizedError();
+  }
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -54,7 +101,37 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
     if (request.routeOptions.config.public === true) return;
-    request.principal = await deps.tokens.authenticate(request.headers.authorization);
+    request.ctx = { ...origin(request), principal: await authenticate(request) };
+  });
+
+  /** Refused and failed requests are audit events too; successes are recorded by the services. */
+  async function recordFailure(request: FastifyRequest, status: number): Promise<void> {
+    if (status < 401 || (status > 404 && status < 500) || !request.url.startsWith("/v1/")) return;
+    const outcome: AuditOutcome = status >= 500 ? "error" : "denied";
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const actor = request.ctx?.principal.actor ?? { type: "anonymous" as const, id: "", name: "" };
+    try {
+      await deps.audit.record({
+        action: actionOf(request.method, request.routeOptions.url),
+        outcome,
+        actor,
+        project: params["project"] ?? null,
+        environment: params["env"] ?? null,
+        key: params["key"] ?? null,
+        ...origin(request),
+        details: { status },
+      });
+    } catch (error) {
+      request.log.error({ err: { message: (error as Error).message } }, "could not record an audit event");
+    }
+  }
+
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply: FastifyReply) => {
+    if (error instanceof RateLimitedError) reply.header("retry-after", String(error.retryAfterSeconds));
+    const { status, body } = describeError(error, request);
+    // The refusal is durable before the caller hears of it, like every other event.
+    await recordFailure(request, status);
+    return reply.status(status).send(body);
   });
 
   app.addHook("onResponse", async (request, reply) => {
@@ -64,7 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         route: request.routeOptions.url ?? "(unmatched)",
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
-        actor: request.principal?.actor.id,
+        actor: request.ctx?.principal.actor.id,
       },
       "request",
     );
@@ -79,9 +156,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         description: "Self-hosted secrets manager. Values are write-only except through the reveal routes.",
       },
       components: {
-        securitySchemes: { bearer: { type: "http", scheme: "bearer", bearerFormat: "coffer_…" } },
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", bearerFormat: "coffer_…" },
+          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+        },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { session: [] }],
     },
   });
 
@@ -105,6 +185,41 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerProjectRoutes(app, deps.projects);
   registerSecretRoutes(app, deps.secrets);
   registerTokenRoutes(app, deps.tokens);
+  registerUserRoutes(app, deps.users);
+  registerMemberRoutes(app, deps.members);
+  registerAuditRoutes(app, {
+    audit: deps.audit,
+    async authorize(request) {
+      const principal = request.ctx.principal;
+      const query = request.query as { project?: string };
+      if (query.project !== undefined) {
+        const project = await deps.projects.visibleProject(principal, query.project);
+        if (!permissionsOn(principal, project.id)?.has("audit:read")) {
+          throw new ForbiddenError(`Reading the audit log of "${query.project}" needs "audit:read"`, {
+            permission: "audit:read",
+          });
+        }
+        return [project.slug];
+      }
+      if (isInstanceAdmin(principal)) return undefined;
+      const readable = (await deps.projects.allProjects())
+        .filter((project) => permissionsOn(principal, project.id)?.has("audit:read"))
+        .map((project) => project.slug);
+      if (readable.length === 0) {
+        throw new ForbiddenError('Reading the audit log needs "audit:read" on at least one project', {
+          permission: "audit:read",
+        });
+      }
+      return readable;
+    },
+    async authorizeVerify(request) {
+      if (!isInstanceAdmin(request.ctx.principal)) {
+        throw new ForbiddenError("Only instance administrators can verify the audit log", {
+          permission: "admin",
+        });
+      }
+    },
+  });
   await app.ready();
   return app;
 }

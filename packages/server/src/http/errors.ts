@@ -1,5 +1,5 @@
 // The one place where errors become HTTP responses: status, `{ error: { code, message, details } }`, no input echoed.
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyError, FastifyRequest } from "fastify";
 import { CofferError } from "../errors.ts";
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -9,6 +9,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   conflict: 409,
   no_changes: 422,
+  rate_limited: 429,
   integrity_error: 500,
 };
 
@@ -92,40 +93,38 @@ export function errorBody(code: string, message: string, details?: Record<string
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export type ErrorResponse = { status: number; body: ReturnType<typeof errorBody> };
+
+/** Turns any error into its status and body; logs the unexpected ones (never with input values). */
+export function describeError(error: FastifyError | Error, request: FastifyRequest): ErrorResponse {
   if (error instanceof CofferError) {
     const status = STATUS_BY_CODE[error.code] ?? 400;
     if (status >= 500) request.log.error({ code: error.code, message: error.message }, "request failed");
-    void reply.status(status).send(errorBody(error.code, error.message, error.details));
-    return;
+    return { status, body: errorBody(error.code, error.message, error.details) };
   }
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation) && fastifyError.validation[0] !== undefined) {
     const { field, message } = describeValidation(fastifyError.validation[0], fastifyError.validationContext);
-    void reply.status(400).send(errorBody("validation_error", message, { field }));
-    return;
+    return { status: 400, body: errorBody("validation_error", message, { field }) };
   }
   const known = fastifyError.code === undefined ? undefined : FRAMEWORK_ERRORS[fastifyError.code];
-  if (known !== undefined) {
-    void reply.status(known.status).send(errorBody(known.code, known.message));
-    return;
-  }
+  if (known !== undefined) return { status: known.status, body: errorBody(known.code, known.message) };
   if (error instanceof SyntaxError || fastifyError.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
-    void reply.status(400).send(errorBody("validation_error", "The request body is not valid JSON"));
-    return;
+    return { status: 400, body: errorBody("validation_error", "The request body is not valid JSON") };
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    void reply.status(status).send(errorBody("bad_request", "The request could not be processed"));
-    return;
+    return { status, body: errorBody("bad_request", "The request could not be processed") };
   }
   request.log.error(
     { err: { type: error.name, message: error.message, stack: error.stack } },
     "unexpected error",
   );
-  void reply
-    .status(500)
-    .send(
-      errorBody("internal", `An unexpected error occurred; quote request id ${request.id} when reporting it`),
-    );
+  return {
+    status: 500,
+    body: errorBody(
+      "internal",
+      `An unexpected error occurred; quote request id ${request.id} when reporting it`,
+    ),
+  };
 }

@@ -63,7 +63,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
         response: { 200: Type.Object({ projects: Type.Array(Project) }), ...errorResponses(401) },
       },
     },
-    async (request) => ({ projects: await projects.list(request.principal) }),
+    async (request) => ({ projects: await projects.list(request.ctx) }),
   );
 
   app.post(
@@ -75,13 +75,13 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
         response: { 201: Project, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request, reply) => reply.status(201).send(await projects.create(request.principal, request.body)),
+    async (request, reply) => reply.status(201).send(await projects.create(request.ctx, request.body)),
   );
 
   app.get(
     "/v1/projects/:project",
     { schema: { tags, params: ProjectParams, response: { 200: Project, ...errorResponses(401, 404) } } },
-    async (request) => projects.get(request.principal, request.params.project),
+    async (request) => projects.get(request.ctx, request.params.project),
   );
 
   app.patch(
@@ -94,7 +94,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
         response: { 200: Project, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => projects.update(request.principal, request.params.project, request.body),
+    async (request) => projects.update(request.ctx, request.params.project, request.body),
   );
 
   app.delete(
@@ -108,7 +108,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
       },
     },
     async (request, reply) => {
-      await projects.remove(request.principal, request.params.project, request.query.force === true);
+      await projects.remove(request.ctx, request.params.project, request.query.force === true);
       return reply.status(204).send(null);
     },
   );
@@ -126,7 +126,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
       },
     },
     async (request) => ({
-      environments: await projects.listEnvironments(request.principal, request.params.project),
+      environments: await projects.listEnvironments(request.ctx, request.params.project),
     }),
   );
 
@@ -143,7 +143,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
     async (request, reply) =>
       reply
         .status(201)
-        .send(await projects.createEnvironment(request.principal, request.params.project, request.body)),
+        .send(await projects.createEnvironment(request.ctx, request.params.project, request.body)),
   );
 
   app.delete(
@@ -158,7 +158,7 @@ export function registerProjectRoutes(app: App, projects: ProjectsService): void
     },
     async (request, reply) => {
       const { project, env } = request.params;
-      await projects.removeEnvironment(request.principal, project, env, request.query.force === true);
+      await projects.removeEnvironment(request.ctx, project, env, request.query.force === true);
       return reply.status(204).send(null);
     },
   );

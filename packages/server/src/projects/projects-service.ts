@@ -1,5 +1,7 @@
 // Projects and environments: the isolation boundary, and the access checks that resolve a request to them.
 import { randomUUID } from "node:crypto";
+import type { AuditService } from "../audit/audit-service.ts";
+import { auditEvent } from "../audit-events.ts";
 import {
   canSeeEnvironment,
   canSeeProject,
@@ -7,9 +9,11 @@ import {
   isInstanceAdmin,
   type Permission,
   type Principal,
+  type RequestContext,
 } from "../auth/permissions.ts";
 import { ConflictError, ForbiddenError, NoChangesError, NotFoundError, ValidationError } from "../errors.ts";
 import type { KeysService } from "../keys/keys-service.ts";
+import type { MembersRepo } from "../members/members-repo.ts";
 import type { EnvironmentRow, ProjectRow } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
 import { LIMITS, validateSlug, validateText } from "../validation.ts";
@@ -35,7 +39,14 @@ export type CreateProjectInput = {
   environments?: string[];
 };
 
-type Deps = { store: Store; repo: ProjectsRepo; keys: KeysService; now: () => string };
+type Deps = {
+  store: Store;
+  repo: ProjectsRepo;
+  members: MembersRepo;
+  keys: KeysService;
+  audit: AuditService;
+  now: () => string;
+};
 
 export function toProject(row: ProjectRow): Project {
   return {
@@ -59,7 +70,14 @@ function titleCase(slug: string): string {
     .join(" ");
 }
 
-export function createProjectsService({ store, repo, keys, now }: Deps) {
+export function forbidden(principal: Principal, permission: Permission, projectSlug: string): ForbiddenError {
+  const who = principal.kind === "token" ? "This token lacks" : "You lack";
+  return new ForbiddenError(`${who} the "${permission}" permission on project "${projectSlug}"`, {
+    permission,
+  });
+}
+
+export function createProjectsService({ store, repo, members, keys, audit, now }: Deps) {
   // Hot-path caches: every request resolves a project and an environment. Cleared on any change.
   let projectsBySlug: Map<string, ProjectRow> | undefined;
   const environmentsByProject = new Map<string, EnvironmentRow[]>();
@@ -69,12 +87,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
     environmentsByProject.clear();
   }
 
-  async function projectBySlug(slug: string): Promise<ProjectRow | undefined> {
+  async function allProjects(): Promise<Map<string, ProjectRow>> {
     if (projectsBySlug === undefined) {
       const rows = await repo.listProjects(store.db);
       projectsBySlug = new Map(rows.map((row) => [row.slug, row]));
     }
-    return projectsBySlug.get(slug);
+    return projectsBySlug;
   }
 
   async function environmentsOf(projectId: string): Promise<EnvironmentRow[]> {
@@ -88,7 +106,7 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
 
   /** A project the principal cannot see is reported exactly like one that does not exist. */
   async function visibleProject(principal: Principal, slug: string): Promise<ProjectRow> {
-    const project = await projectBySlug(slug);
+    const project = (await allProjects()).get(slug);
     if (project === undefined || !canSeeProject(principal, project.id)) {
       throw new NotFoundError(`Project "${slug}" not found`);
     }
@@ -96,14 +114,8 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
   }
 
   function requirePermission(principal: Principal, permission: Permission, project: ProjectRow): void {
-    if (!hasPermission(principal, permission)) {
-      throw new ForbiddenError(
-        `This token lacks the "${permission}" permission on project "${project.slug}"`,
-        {
-          permission,
-        },
-      );
-    }
+    if (!hasPermission(principal, project.id, permission))
+      throw forbidden(principal, permission, project.slug);
   }
 
   async function resolveScope(
@@ -121,12 +133,7 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
     return { project, environment };
   }
 
-  async function removeEnvironmentsGuard(
-    project: ProjectRow,
-    environmentIds: string[],
-    force: boolean,
-    what: string,
-  ) {
+  async function guardNonEmpty(project: ProjectRow, environmentIds: string[], force: boolean, what: string) {
     if (force) return;
     const count = await repo.countSecrets(store.db, environmentIds);
     if (count > 0) {
@@ -140,31 +147,28 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
   return {
     resolveScope,
     visibleProject,
+    requirePermission,
     invalidate,
 
     /** Every project, unfiltered: for internal lookups (e.g. showing token scopes by slug), never for responses. */
     async allProjects(): Promise<ProjectRow[]> {
-      if (projectsBySlug === undefined) await projectBySlug("");
-      return [...(projectsBySlug?.values() ?? [])];
+      return [...(await allProjects()).values()];
     },
 
-    async list(principal: Principal): Promise<Project[]> {
-      if (projectsBySlug === undefined) await projectBySlug("");
-      return [...(projectsBySlug?.values() ?? [])]
-        .filter((row) => canSeeProject(principal, row.id))
+    async list(ctx: RequestContext): Promise<Project[]> {
+      return [...(await allProjects()).values()]
+        .filter((row) => canSeeProject(ctx.principal, row.id))
         .sort((a, b) => (a.slug < b.slug ? -1 : 1))
         .map(toProject);
     },
 
-    async get(principal: Principal, slug: string): Promise<Project> {
-      return toProject(await visibleProject(principal, slug));
+    async get(ctx: RequestContext, slug: string): Promise<Project> {
+      return toProject(await visibleProject(ctx.principal, slug));
     },
 
-    async create(principal: Principal, input: CreateProjectInput): Promise<Project> {
-      if (!isInstanceAdmin(principal)) {
-        throw new ForbiddenError('Creating a project needs the "admin" permission on all projects ("*")', {
-          permission: "admin",
-        });
+    async create(ctx: RequestContext, input: CreateProjectInput): Promise<Project> {
+      if (!isInstanceAdmin(ctx.principal)) {
+        throw new ForbiddenError("Only instance administrators can create projects", { permission: "admin" });
       }
       const slug = validateSlug("slug", "Project slug", input.slug);
       const name = validateText(
@@ -184,7 +188,8 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       if (new Set(environmentSlugs).size !== environmentSlugs.length) {
         throw new ValidationError("environments", "Environment slugs must be unique");
       }
-      if (await projectBySlug(slug)) throw new ConflictError(`A project with slug "${slug}" already exists`);
+      if ((await allProjects()).has(slug))
+        throw new ConflictError(`A project with slug "${slug}" already exists`);
       const at = now();
       const project: ProjectRow = {
         id: randomUUID(),
@@ -210,6 +215,16 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
               created_at: at,
             });
           }
+          if (ctx.principal.kind === "user") {
+            await members.insert(tx, {
+              project_id: project.id,
+              user_id: ctx.principal.actor.id,
+              role: "owner",
+              permissions: "[]",
+              created_at: at,
+            });
+          }
+          await audit.appendInTransaction(tx, auditEvent(ctx, "project.create", { project: slug }));
         });
       } finally {
         invalidate();
@@ -218,12 +233,12 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
     },
 
     async update(
-      principal: Principal,
+      ctx: RequestContext,
       slug: string,
       input: { name?: string; description?: string },
     ): Promise<Project> {
-      const project = await visibleProject(principal, slug);
-      requirePermission(principal, "admin", project);
+      const project = await visibleProject(ctx.principal, slug);
+      requirePermission(ctx.principal, "projects:manage", project);
       const changes: { name?: string; description?: string } = {};
       if (input.name !== undefined && input.name.trim() !== project.name) {
         if (input.name.trim() === "") throw new ValidationError("name", "Project name is required");
@@ -239,36 +254,51 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
       }
       if (Object.keys(changes).length === 0) throw new NoChangesError();
       const updatedAt = now();
-      await repo.updateProject(store.db, project.id, { ...changes, updated_at: updatedAt });
+      await store.transaction(async (tx) => {
+        await repo.updateProject(tx, project.id, { ...changes, updated_at: updatedAt });
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "project.update", {
+            project: slug,
+            details: { fields: Object.keys(changes).join(" ") },
+          }),
+        );
+      });
       invalidate();
       return toProject({ ...project, ...changes, updated_at: updatedAt });
     },
 
-    async remove(principal: Principal, slug: string, force: boolean): Promise<void> {
-      const project = await visibleProject(principal, slug);
-      requirePermission(principal, "admin", project);
+    async remove(ctx: RequestContext, slug: string, force: boolean): Promise<void> {
+      const project = await visibleProject(ctx.principal, slug);
+      requirePermission(ctx.principal, "projects:delete", project);
       const environments = await environmentsOf(project.id);
-      await removeEnvironmentsGuard(
+      await guardNonEmpty(
         project,
         environments.map((env) => env.id),
         force,
         `Project "${slug}"`,
       );
-      await repo.deleteProject(store.db, project.id);
+      await store.transaction(async (tx) => {
+        await repo.deleteProject(tx, project.id);
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "project.delete", { project: slug, details: { force } }),
+        );
+      });
       keys.forgetProject(project.id);
       invalidate();
     },
 
-    async listEnvironments(principal: Principal, slug: string): Promise<Environment[]> {
-      const project = await visibleProject(principal, slug);
+    async listEnvironments(ctx: RequestContext, slug: string): Promise<Environment[]> {
+      const project = await visibleProject(ctx.principal, slug);
       return (await environmentsOf(project.id))
-        .filter((row) => canSeeEnvironment(principal, row.slug))
+        .filter((row) => canSeeEnvironment(ctx.principal, row.slug))
         .map(toEnvironment);
     },
 
-    async createEnvironment(principal: Principal, slug: string, input: { slug: string; name?: string }) {
-      const project = await visibleProject(principal, slug);
-      requirePermission(principal, "admin", project);
+    async createEnvironment(ctx: RequestContext, slug: string, input: { slug: string; name?: string }) {
+      const project = await visibleProject(ctx.principal, slug);
+      requirePermission(ctx.principal, "projects:manage", project);
       const envSlug = validateSlug("slug", "Environment slug", input.slug);
       const name = validateText(
         "name",
@@ -289,7 +319,13 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
         created_at: now(),
       };
       try {
-        await repo.insertEnvironment(store.db, row);
+        await store.transaction(async (tx) => {
+          await repo.insertEnvironment(tx, row);
+          await audit.appendInTransaction(
+            tx,
+            auditEvent(ctx, "environment.create", { project: slug, environment: envSlug }),
+          );
+        });
       } finally {
         invalidate();
       }
@@ -297,14 +333,20 @@ export function createProjectsService({ store, repo, keys, now }: Deps) {
     },
 
     async removeEnvironment(
-      principal: Principal,
+      ctx: RequestContext,
       slug: string,
       envSlug: string,
       force: boolean,
     ): Promise<void> {
-      const { project, environment } = await resolveScope(principal, slug, envSlug, "admin");
-      await removeEnvironmentsGuard(project, [environment.id], force, `Environment "${envSlug}"`);
-      await repo.deleteEnvironment(store.db, environment.id);
+      const { project, environment } = await resolveScope(ctx.principal, slug, envSlug, "projects:manage");
+      await guardNonEmpty(project, [environment.id], force, `Environment "${envSlug}"`);
+      await store.transaction(async (tx) => {
+        await repo.deleteEnvironment(tx, environment.id);
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "environment.delete", { project: slug, environment: envSlug, details: { force } }),
+        );
+      });
       invalidate();
     },
   };

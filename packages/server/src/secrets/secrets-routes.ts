@@ -123,8 +123,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
         },
       },
     },
-    async (request) =>
-      secrets.list(request.principal, request.params.project, request.params.env, request.query),
+    async (request) => secrets.list(request.ctx, request.params.project, request.params.env, request.query),
   );
 
   app.post(
@@ -139,7 +138,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request, reply) => {
       const { project, env } = request.params;
-      return reply.status(201).send(await secrets.create(request.principal, project, env, request.body));
+      return reply.status(201).send(await secrets.create(request.ctx, project, env, request.body));
     },
   );
 
@@ -148,7 +147,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     { schema: { tags, params: KeyParams, response: { 200: Secret, ...errorResponses(401, 403, 404) } } },
     async (request) => {
       const { project, env, key } = request.params;
-      return secrets.describe(request.principal, project, env, key);
+      return secrets.describe(request.ctx, project, env, key);
     },
   );
 
@@ -164,7 +163,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env, key } = request.params;
-      return secrets.update(request.principal, project, env, key, request.body);
+      return secrets.update(request.ctx, project, env, key, request.body);
     },
   );
 
@@ -173,7 +172,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     { schema: { tags, params: KeyParams, response: { 204: Type.Null(), ...errorResponses(401, 403, 404) } } },
     async (request, reply) => {
       const { project, env, key } = request.params;
-      await secrets.remove(request.principal, project, env, key);
+      await secrets.remove(request.ctx, project, env, key);
       return reply.status(204).send(null);
     },
   );
@@ -189,7 +188,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env, key } = request.params;
-      return plain(await secrets.reveal(request.principal, project, env, key));
+      return plain(await secrets.reveal(request.ctx, project, env, key));
     },
   );
 
@@ -216,7 +215,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env, key } = request.params;
-      return { versions: await secrets.versions(request.principal, project, env, key) };
+      return { versions: await secrets.versions(request.ctx, project, env, key) };
     },
   );
 
@@ -231,7 +230,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env, key, version } = request.params;
-      return plain(await secrets.revealVersion(request.principal, project, env, key, version));
+      return plain(await secrets.revealVersion(request.ctx, project, env, key, version));
     },
   );
 
@@ -247,7 +246,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env, key } = request.params;
-      return secrets.rollback(request.principal, project, env, key, request.body.version);
+      return secrets.rollback(request.ctx, project, env, key, request.body.version);
     },
   );
 
@@ -273,7 +272,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     },
     async (request) => {
       const { project, env } = request.params;
-      const revealed = await secrets.revealMany(request.principal, project, env, request.body.keys);
+      const revealed = await secrets.revealMany(request.ctx, project, env, request.body.keys);
       return { secrets: revealed.map(plain) };
     },
   );

@@ -1,6 +1,8 @@
 // Secrets: create, update, version, roll back, reveal and delete, with values sealed under the project's data key.
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import type { Actor, Principal } from "../auth/permissions.ts";
+import type { AuditEvent, AuditService } from "../audit/audit-service.ts";
+import { auditEvent } from "../audit-events.ts";
+import type { Actor, RequestContext } from "../auth/permissions.ts";
 import { DecryptionError, decrypt, encrypt } from "../crypto/envelope.ts";
 import { SecretValue } from "../crypto/secret-value.ts";
 import { ConflictError, IntegrityError, NoChangesError, NotFoundError, ValidationError } from "../errors.ts";
@@ -63,6 +65,7 @@ type Deps = {
   repo: SecretsRepo;
   projects: ProjectsService;
   keys: KeysService;
+  audit: AuditService;
   now: () => string;
 };
 
@@ -147,7 +150,14 @@ function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
   return fields;
 }
 
-export function createSecretsService({ store, repo, projects, keys, now }: Deps) {
+export function createSecretsService({ store, repo, projects, keys, audit, now }: Deps) {
+  const target = (scope: Scope, key: string, version: number) => ({
+    project: scope.project.slug,
+    environment: scope.environment.slug,
+    key,
+    version,
+  });
+
   async function seal(scope: Scope, secretId: string, version: number, fields: Map<string, string>) {
     const { version: keyVersion, key } = await keys.activeDataKey(
       scope.project.id,
@@ -206,6 +216,7 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
     fields: Map<string, string>,
     actor: string,
     extra: Partial<SecretRow>,
+    event: (version: number) => AuditEvent,
   ): Promise<SecretRow> {
     const version = secret.current_version + 1;
     const at = now();
@@ -227,6 +238,7 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
         created_at: at,
         created_by: actor,
       });
+      await audit.appendInTransaction(tx, event(version));
       return true;
     });
     if (!moved)
@@ -237,8 +249,8 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
   }
 
   return {
-    async list(principal: Principal, projectSlug: string, envSlug: string, input: ListSecretsInput) {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+    async list(ctx: RequestContext, projectSlug: string, envSlug: string, input: ListSecretsInput) {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:list");
       const limit = input.limit ?? DEFAULT_PAGE;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
         throw new ValidationError("limit", `limit must be a whole number from 1 to ${MAX_PAGE}`);
@@ -257,11 +269,11 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       };
     },
 
-    async create(principal: Principal, projectSlug: string, envSlug: string, input: CreateSecretInput) {
+    async create(ctx: RequestContext, projectSlug: string, envSlug: string, input: CreateSecretInput) {
       const key = validateSecretKey(input.key);
       const fields = fieldsOfCreate(input);
       const descriptive = validateDescriptive(input);
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:create");
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:create");
       const conflict = () =>
         new ConflictError(`A secret with key "${key}" already exists in ${projectSlug}/${envSlug}`, {
           field: "key",
@@ -269,7 +281,7 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       if (await repo.findByKey(store.db, scope.environment.id, key)) throw conflict();
       const id = randomUUID();
       const at = now();
-      const actor = JSON.stringify(principal.actor);
+      const actor = JSON.stringify(ctx.principal.actor);
       const sealed = await seal(scope, id, 1, fields);
       const row: SecretRow = {
         id,
@@ -298,6 +310,10 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
             created_at: at,
             created_by: actor,
           });
+          await audit.appendInTransaction(
+            tx,
+            auditEvent(ctx, "secret.create", { ...target(scope, key, 1), details: { fields: fields.size } }),
+          );
         });
       } catch (error) {
         if (isUniqueViolation(error)) throw conflict();
@@ -306,13 +322,13 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       return toSecretMetadata(row);
     },
 
-    async describe(principal: Principal, projectSlug: string, envSlug: string, key: string) {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+    async describe(ctx: RequestContext, projectSlug: string, envSlug: string, key: string) {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:list");
       return toSecretMetadata(await findSecret(scope, key));
     },
 
     async update(
-      principal: Principal,
+      ctx: RequestContext,
       projectSlug: string,
       envSlug: string,
       key: string,
@@ -322,7 +338,7 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
         throw new ValidationError("value", 'Give either "value" or "fields", not both');
       }
       const descriptive = validateDescriptive(input);
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:update");
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:update");
       const current = await repo.findCurrent(store.db, scope.environment.id, key);
       if (current === undefined) throw notFound(scope, key);
       const { secret } = current;
@@ -373,55 +389,75 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       }
 
       if (!valueChanged && Object.keys(extra).length === 0) throw new NoChangesError();
-      const actor = JSON.stringify(principal.actor);
+      const actor = JSON.stringify(ctx.principal.actor);
       if (valueChanged && next !== undefined) {
-        return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra));
+        const changed = [...Object.keys(extra), "value"].join(" ");
+        const event = (version: number) =>
+          auditEvent(ctx, "secret.update", { ...target(scope, key, version), details: { changed } });
+        return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra, event));
       }
       const headChanges = { ...extra, updated_at: now(), updated_by: actor };
-      if (!(await repo.updateHead(store.db, secret.id, secret.current_version, headChanges))) {
+      const moved = await store.transaction(async (tx) => {
+        if (!(await repo.updateHead(tx, secret.id, secret.current_version, headChanges))) return false;
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "secret.update", {
+            ...target(scope, key, secret.current_version),
+            details: { changed: Object.keys(extra).join(" ") },
+          }),
+        );
+        return true;
+      });
+      if (!moved)
         throw new ConflictError(`Secret "${key}" was changed by someone else meanwhile; fetch it and retry`);
-      }
       return toSecretMetadata({ ...secret, ...headChanges });
     },
 
-    async remove(principal: Principal, projectSlug: string, envSlug: string, key: string): Promise<void> {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:delete");
+    async remove(ctx: RequestContext, projectSlug: string, envSlug: string, key: string): Promise<void> {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:delete");
       const secret = await findSecret(scope, key);
-      await store.transaction((tx) => repo.delete(tx, secret.id));
+      await store.transaction(async (tx) => {
+        await repo.delete(tx, secret.id);
+        await audit.appendInTransaction(
+          tx,
+          auditEvent(ctx, "secret.delete", target(scope, key, secret.current_version)),
+        );
+      });
     },
 
     async reveal(
-      principal: Principal,
+      ctx: RequestContext,
       projectSlug: string,
       envSlug: string,
       key: string,
     ): Promise<RevealedSecret> {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:reveal");
       const current = await repo.findCurrent(store.db, scope.environment.id, key);
       if (current === undefined) throw notFound(scope, key);
-      return reveal(
-        current.secret,
-        current.version.version,
-        await open(scope, current.secret, current.version),
-      );
+      const fields = await open(scope, current.secret, current.version);
+      // The value leaves only once its reveal event is durable (group commit).
+      await audit.record(auditEvent(ctx, "secret.reveal", target(scope, key, current.version.version)));
+      return reveal(current.secret, current.version.version, fields);
     },
 
     async revealVersion(
-      principal: Principal,
+      ctx: RequestContext,
       projectSlug: string,
       envSlug: string,
       key: string,
       version: number,
     ) {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:reveal");
       const secret = await findSecret(scope, key);
       const row = await repo.findVersion(store.db, secret.id, version);
       if (row === undefined) throw new NotFoundError(`Secret "${key}" has no version ${version}`);
-      return reveal(secret, version, await open(scope, secret, row));
+      const fields = await open(scope, secret, row);
+      await audit.record(auditEvent(ctx, "secret.reveal", target(scope, key, version)));
+      return reveal(secret, version, fields);
     },
 
-    async revealMany(principal: Principal, projectSlug: string, envSlug: string, keys?: string[]) {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:reveal");
+    async revealMany(ctx: RequestContext, projectSlug: string, envSlug: string, keys?: string[]) {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:reveal");
       const wanted = keys === undefined ? undefined : [...new Set(keys)];
       const rows: SecretWithVersion[] = await repo.listCurrent(store.db, scope.environment.id, wanted);
       if (wanted !== undefined && rows.length !== wanted.length) {
@@ -432,18 +468,26 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
         );
       }
       const out: RevealedSecret[] = [];
-      for (const row of rows)
+      for (const row of rows) {
         out.push(reveal(row.secret, row.version.version, await open(scope, row.secret, row.version)));
+      }
+      await Promise.all(
+        rows.map((row) =>
+          audit.record(
+            auditEvent(ctx, "secret.reveal_bulk", target(scope, row.secret.key, row.version.version)),
+          ),
+        ),
+      );
       return out;
     },
 
     async versions(
-      principal: Principal,
+      ctx: RequestContext,
       projectSlug: string,
       envSlug: string,
       key: string,
     ): Promise<VersionInfo[]> {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:list");
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:list");
       const secret = await findSecret(scope, key);
       const rows = await repo.listVersions(store.db, secret.id);
       return rows.map((row) => ({
@@ -454,8 +498,8 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       }));
     },
 
-    async rollback(principal: Principal, projectSlug: string, envSlug: string, key: string, version: number) {
-      const scope = await projects.resolveScope(principal, projectSlug, envSlug, "secrets:update");
+    async rollback(ctx: RequestContext, projectSlug: string, envSlug: string, key: string, version: number) {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:update");
       const secret = await findSecret(scope, key);
       if (version === secret.current_version) {
         throw new NoChangesError(`Version ${version} is already the current version of "${key}"`);
@@ -464,7 +508,11 @@ export function createSecretsService({ store, repo, projects, keys, now }: Deps)
       if (row === undefined) throw new NotFoundError(`Secret "${key}" has no version ${version}`);
       const old = await open(scope, secret, row);
       const fields = new Map([...old].map(([name, value]) => [name, value.reveal()]));
-      return toSecretMetadata(await writeVersion(scope, secret, fields, JSON.stringify(principal.actor), {}));
+      const event = (next: number) =>
+        auditEvent(ctx, "secret.rollback", { ...target(scope, key, next), details: { from: version } });
+      return toSecretMetadata(
+        await writeVersion(scope, secret, fields, JSON.stringify(ctx.principal.actor), {}, event),
+      );
     },
   };
 }

@@ -65,7 +65,67 @@ export type ApiTokensTable = {
   revoked_at: string | null;
 };
 
+export type UsersTable = {
+  id: string;
+  email: string;
+  name: string;
+  /** JSON: { algorithm, N, r, p, salt, hash } so the parameters can be raised later. */
+  password_hash: string;
+  instance_admin: number;
+  created_at: string;
+  updated_at: string;
+};
+
+export type SessionsTable = {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  source_ip: string;
+  user_agent: string | null;
+};
+
+export type ProjectMembersTable = {
+  project_id: string;
+  user_id: string;
+  role: string;
+  /** JSON array of permissions granted beyond the role (e.g. secrets:reveal). */
+  permissions: string;
+  created_at: string;
+};
+
+export type AuditEventsTable = {
+  seq: number;
+  id: string;
+  time: string;
+  actor_type: string;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  outcome: string;
+  project: string | null;
+  environment: string | null;
+  secret_key: string | null;
+  version: number | null;
+  request_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  /** JSON object of non-secret facts (never a value). */
+  details: string;
+  prev_hash: string;
+  hash: string;
+};
+
+/** One row (id = 1): the seq and hash of the last event, read and moved forward by every append. */
+export type AuditHeadTable = { id: number; seq: number; hash: string };
+
 export type Database = {
+  users: UsersTable;
+  sessions: SessionsTable;
+  project_members: ProjectMembersTable;
   instance_meta: InstanceMetaTable;
   projects: ProjectsTable;
   data_keys: DataKeysTable;
@@ -73,6 +133,8 @@ export type Database = {
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
   api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
 };
 
 export type Db = Kysely<Database>;
@@ -85,4 +147,8 @@ export type EnvironmentRow = Selectable<EnvironmentsTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type SecretVersionRow = Selectable<SecretVersionsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type MemberRow = Selectable<ProjectMembersTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;

@@ -1,9 +1,13 @@
 // The ordered list of migrations; a new one is appended, never edited once released.
 import type { Migration, MigrationProvider } from "kysely/migration";
 import * as initial from "./0001-initial.ts";
+import * as audit from "./0002-audit.ts";
+import * as identity from "./0003-identity.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
+  "0002-audit": audit,
+  "0003-identity": identity,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,54 @@
+// The part of autocannon's programmatic API the bench uses; the package ships no types of its own.
+declare module "autocannon" {
+  import type { EventEmitter } from "node:events";
+
+  namespace autocannon {
+    interface Options {
+      url: string;
+      connections?: number;
+      /** Seconds. */
+      duration?: number;
+      method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+      headers?: Record<string, string>;
+      body?: string;
+      pipelining?: number;
+      /** Seconds before a request counts as a timeout. */
+      timeout?: number;
+    }
+
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p99: number;
+    }
+
+    interface Result {
+      url: string;
+      connections: number;
+      /** Seconds actually measured. */
+      duration: number;
+      /** Connection errors, timeouts included. */
+      errors: number;
+      timeouts: number;
+      resets: number;
+      non2xx: number;
+      "2xx": number;
+      statusCodeStats: Record<string, { count: number }>;
+      requests: Histogram & { sent: number };
+      latency: Histogram;
+      throughput: Histogram;
+    }
+
+    interface Instance extends EventEmitter, PromiseLike<Result> {
+      stop(): void;
+    }
+  }
+
+  function autocannon(options: autocannon.Options): autocannon.Instance;
+  export = autocannon;
+}

@@ -1,0 +1,178 @@
+// Runs a server under test as a child process: waits for its "listening on URL" line, keeps draining its
+// output, and makes sure it dies with the bench (normal end, error, Ctrl-C).
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+
+export interface StartChildServerOptions {
+  /** Shown in messages: "coffer", "baseline". */
+  name: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Matched against each output line until it matches; group 1 is the server's URL. */
+  readyLine: RegExp;
+  readyTimeoutMs: number;
+}
+
+export interface ChildServer {
+  url: string;
+  pid: number;
+  /** The last few KiB the child wrote to stderr (and stdout), for error messages. */
+  recentOutput(): string;
+  /** SIGTERM, then SIGKILL if it is still alive after a grace period; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 5_000;
+const TAIL_BYTES = 8_192;
+const MAX_PENDING_LINE = 65_536;
+
+const running = new Set<ChildProcess>();
+
+export async function startChildServer(options: StartChildServerOptions): Promise<ChildServer> {
+  // Its own process group, so stopping it also stops anything it spawned.
+  const child = spawn(process.execPath, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  running.add(child);
+  const exited = once(child, "exit").catch(() => undefined);
+  child.once("exit", () => running.delete(child));
+
+  const stdoutTail = new OutputTail();
+  const stderrTail = new OutputTail();
+  const recentOutput = () => formatRecentOutput(stderrTail.text(), stdoutTail.text());
+  const stop = () => stopChild(child, exited);
+
+  try {
+    const url = await waitForReadyLine(child, options, stdoutTail, stderrTail, recentOutput);
+    return { url, pid: child.pid ?? -1, recentOutput, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Stops every child still running; bounded by the grace period. */
+export async function stopAllChildServers(): Promise<void> {
+  await Promise.all(
+    [...running].map((child) =>
+      stopChild(
+        child,
+        once(child, "exit").catch(() => undefined),
+      ),
+    ),
+  );
+}
+
+/** Synchronous last resort for process "exit": no waiting possible there. */
+export function killAllChildServersNow(): void {
+  for (const child of running) signalGroup(child, "SIGKILL");
+}
+
+function waitForReadyLine(
+  child: ChildProcess,
+  options: StartChildServerOptions,
+  stdoutTail: OutputTail,
+  stderrTail: OutputTail,
+  recentOutput: () => string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let ready = false;
+    const fail = (message: string) => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      reject(new Error(`${message}\n${indent(recentOutput())}`));
+    };
+    const timer = setTimeout(
+      () => fail(`${options.name} did not print its ready line within ${options.readyTimeoutMs} ms`),
+      options.readyTimeoutMs,
+    );
+    const onLine = (line: string) => {
+      const match = ready ? null : options.readyLine.exec(line);
+      if (!match?.[1]) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve(match[1]);
+    };
+    // Draining never stops: a child blocked on a full pipe would distort the measurement.
+    drainLines(child.stdout, stdoutTail, onLine, () => ready);
+    drainLines(child.stderr, stderrTail, onLine, () => ready);
+    child.once("error", (error) => fail(`${options.name} could not be started: ${error.message}`));
+    child.once("exit", (code, signal) =>
+      fail(`${options.name} exited before it was ready (${signal ?? `exit code ${code}`})`),
+    );
+  });
+}
+
+function drainLines(
+  stream: NodeJS.ReadableStream | null,
+  tail: OutputTail,
+  onLine: (line: string) => void,
+  isReady: () => boolean,
+): void {
+  if (!stream) return;
+  let pending = "";
+  stream.on("data", (chunk: Buffer) => {
+    tail.append(chunk);
+    if (isReady()) return;
+    pending += chunk.toString("utf8");
+    const lines = pending.split("\n");
+    pending = (lines.pop() ?? "").slice(-MAX_PENDING_LINE);
+    for (const line of lines) onLine(line);
+  });
+  stream.on("error", () => undefined);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  signalGroup(child, "SIGTERM");
+  const graceOver = new Promise<"timeout">((resolve) =>
+    setTimeout(resolve, STOP_GRACE_MS, "timeout").unref(),
+  );
+  if ((await Promise.race([exited, graceOver])) !== "timeout") return;
+  signalGroup(child, "SIGKILL");
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is already gone; fall back to the child itself in case it left its group.
+    child.kill(signal);
+  }
+}
+
+class OutputTail {
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  append(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    while (this.#bytes > TAIL_BYTES && this.#chunks.length > 1) {
+      this.#bytes -= this.#chunks.shift()?.length ?? 0;
+    }
+  }
+
+  text(): string {
+    return Buffer.concat(this.#chunks).subarray(-TAIL_BYTES).toString("utf8").trim();
+  }
+}
+
+function formatRecentOutput(stderr: string, stdout: string): string {
+  const parts = [
+    stderr ? `stderr (last lines):\n${stderr}` : "stderr: (empty)",
+    stdout ? `stdout (last lines):\n${stdout}` : "stdout: (empty)",
+  ];
+  return parts.join("\n");
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, "  ");
+}

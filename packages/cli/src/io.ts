@@ -1,0 +1,43 @@
+// The process streams and environment, passed in so commands can be run in tests without a process.
+
+import { createInterface } from "node:readline";
+
+export interface Writer {
+  write(chunk: string): unknown;
+}
+
+export interface Io {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: Writer;
+  stderr: Writer;
+  env: Record<string, string | undefined>;
+}
+
+export function processIo(): Io {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** Reads all of stdin, minus one trailing newline (what `echo` and editors add). */
+export async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin) {
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
+}
+
+/** Asks a yes/no question on stderr and reads the answer from stdin; anything but y/yes is no. */
+export async function confirm(io: Io, question: string): Promise<boolean> {
+  io.stderr.write(`${question} [y/N] `);
+  const lines = createInterface({ input: io.stdin, terminal: false });
+  try {
+    for await (const line of lines) {
+      return /^\s*y(es)?\s*$/i.test(line);
+    }
+    return false;
+  } finally {
+    lines.close();
+  }
+}

@@ -1,0 +1,118 @@
+// SQL for the audit log: the chain head, appending events, filtered listing and the ordered walk for verification.
+import { IntegrityError } from "../errors.ts";
+import type { AuditEventRow, Executor } from "../store/database.ts";
+
+export type AuditRowFilter = {
+  project?: string;
+  environment?: string;
+  key?: string;
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  since?: string;
+  until?: string;
+  /** Only events of these projects; undefined means no restriction. */
+  projects?: string[];
+  /** Keyset pagination: only events older than this seq. */
+  beforeSeq?: number;
+  limit: number;
+};
+
+/**
+ * Multi-row inserts go in chunks of these sizes only, so that a batch of any length compiles to a handful of
+ * distinct statements that the prepared-statement cache keeps (128 rows × 18 columns stays under every
+ * dialect's parameter limit).
+ */
+const INSERT_CHUNKS = [128, 32, 8, 1];
+
+export function createAuditRepo() {
+  return {
+    /** The chain head. `lock` takes a row lock (PostgreSQL) so that concurrent appenders queue on it. */
+    async readHead(db: Executor, lock: boolean): Promise<{ seq: number; hash: string }> {
+      const head = await db
+        .selectFrom("audit_head")
+        .select(["seq", "hash"])
+        .where("id", "=", 1)
+        .$if(lock, (query) => query.forUpdate())
+        .executeTakeFirst();
+      if (head === undefined) throw new IntegrityError("the audit log's chain head is missing");
+      return head;
+    },
+
+    /** Moves the head from `from` to `to`; refuses if someone else moved it in between. */
+    async writeHead(db: Executor, from: number, to: { seq: number; hash: string }): Promise<void> {
+      const result = await db
+        .updateTable("audit_head")
+        .set({ seq: to.seq, hash: to.hash })
+        .where("id", "=", 1)
+        .where("seq", "=", from)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) {
+        throw new IntegrityError(
+          "the audit log's chain head moved during an append; the event was not written",
+        );
+      }
+    },
+
+    async insertEvents(db: Executor, rows: AuditEventRow[]): Promise<void> {
+      let start = 0;
+      while (start < rows.length) {
+        const size = INSERT_CHUNKS.find((chunk) => chunk <= rows.length - start) ?? 1;
+        await db
+          .insertInto("audit_events")
+          .values(rows.slice(start, start + size))
+          .execute();
+        start += size;
+      }
+    },
+
+    /** Newest first. */
+    async list(db: Executor, filter: AuditRowFilter): Promise<AuditEventRow[]> {
+      if (filter.projects !== undefined && filter.projects.length === 0) return [];
+      let query = db.selectFrom("audit_events").selectAll();
+      if (filter.projects !== undefined) query = query.where("project", "in", filter.projects);
+      if (filter.project !== undefined) query = query.where("project", "=", filter.project);
+      if (filter.environment !== undefined) query = query.where("environment", "=", filter.environment);
+      if (filter.key !== undefined) query = query.where("secret_key", "=", filter.key);
+      if (filter.action !== undefined) query = query.where("action", "=", filter.action);
+      if (filter.outcome !== undefined) query = query.where("outcome", "=", filter.outcome);
+      if (filter.since !== undefined) query = query.where("time", ">=", filter.since);
+      if (filter.until !== undefined) query = query.where("time", "<", filter.until);
+      if (filter.beforeSeq !== undefined) query = query.where("seq", "<", filter.beforeSeq);
+      const actor = filter.actor;
+      if (actor !== undefined) {
+        query = query.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_name", "=", actor)]));
+      }
+      return query.orderBy("seq", "desc").limit(filter.limit).execute();
+    },
+
+    /** One page of the ordered walk: events after `afterSeq` up to `untilSeq`, oldest first. */
+    listInOrder: (
+      db: Executor,
+      afterSeq: number,
+      untilSeq: number,
+      limit: number,
+    ): Promise<AuditEventRow[]> =>
+      db
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("seq", ">", afterSeq)
+        .where("seq", "<=", untilSeq)
+        .orderBy("seq")
+        .limit(limit)
+        .execute(),
+
+    /** Whether an event links to `hash` as its predecessor. A full scan: asked only once a chain is broken. */
+    async hasEventWithPrevHash(db: Executor, hash: string): Promise<boolean> {
+      const row = await db
+        .selectFrom("audit_events")
+        .select("seq")
+        .where("prev_hash", "=", hash)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+  };
+}
+
+export type AuditRepo = ReturnType<typeof createAuditRepo>;
