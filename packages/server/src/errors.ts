@@ -23,8 +23,15 @@ export class ValidationError extends CofferError {
 }
 
 export class UnauthorizedError extends CofferError {
-  constructor(message = "Authentication required: send an API token as `Authorization: Bearer coffer_…`") {
+  /** True when the credential matched nothing at all: a possible guess, counted by the brute-force limiter. */
+  readonly unknownCredential: boolean;
+
+  constructor(
+    message = "Authentication required: send an API token as `Authorization: Bearer coffer_…`",
+    unknownCredential = false,
+  ) {
     super("unauthorized", message);
+    this.unknownCredential = unknownCredential;
   }
 }
 

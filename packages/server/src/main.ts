@@ -79,13 +79,22 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       keysRepo,
       keys,
       audit,
-      limiter: createFailureLimiter({
-        describe: "sign-in attempts",
-        maxFailures: 5,
-        windowMs: 15 * MINUTE,
-        baseLockMs: 30_000,
-        maxLockMs: 15 * MINUTE,
-      }),
+      limiters: {
+        account: createFailureLimiter({
+          describe: "sign-in attempts",
+          maxFailures: 5,
+          windowMs: 15 * MINUTE,
+          baseLockMs: 30_000,
+          maxLockMs: 15 * MINUTE,
+        }),
+        source: createFailureLimiter({
+          describe: "sign-in attempts from this address",
+          maxFailures: 30,
+          windowMs: 15 * MINUTE,
+          baseLockMs: 30_000,
+          maxLockMs: 15 * MINUTE,
+        }),
+      },
       policy: config.session,
       now,
     });

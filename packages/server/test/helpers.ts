@@ -85,3 +85,52 @@ export async function createToken(
 
 export const secretsPath = (project: string, env: string) =>
   `/v1/projects/${project}/environments/${env}/secrets`;
+
+export type Session = { cookie: string; csrfToken: string; userId: string };
+
+/** Signs a person in and returns the session cookie and CSRF token a browser would hold. */
+export async function signIn(server: TestServer, email: string, password: string): Promise<Session> {
+  const response = await fetch(`${server.url}/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = (await response.json()) as { csrfToken: string; user: { id: string } };
+  const cookie = response.headers.get("set-cookie")?.split(";")[0];
+  if (response.status !== 200 || cookie === undefined)
+    throw new Error(`sign-in failed: ${JSON.stringify(body)}`);
+  return { cookie, csrfToken: body.csrfToken, userId: body.user.id };
+}
+
+/** A request as a signed-in person: the session cookie, plus the CSRF token unless told otherwise. */
+export async function asUser(
+  server: TestServer,
+  session: Session,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { csrf?: boolean } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { cookie: session.cookie };
+  if (options.csrf !== false) headers["x-csrf-token"] = session.csrfToken;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(server.url + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
+}
+
+export async function createUser(server: TestServer, email: string, password = "correct-horse-battery") {
+  const response = await server.api("POST", "/v1/users", { email, password });
+  if (response.status !== 201) throw new Error(`user creation failed: ${response.text}`);
+  return response.body.id as string;
+}

@@ -148,14 +148,14 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
   return {
     async authenticate(authorization: string | undefined): Promise<TokenPrincipal> {
       const token = bearer(authorization);
-      if (token === undefined) throw new UnauthorizedError();
+      if (token === undefined) throw new UnauthorizedError(undefined, true);
       const hash = keys.hashToken(token);
       const nowMs = Date.now();
       let cached = cache.get(hash);
       if (cached === undefined) {
         const row = await repo.findByHash(store.db, hash);
         if (row === undefined || row.revoked_at !== null) {
-          throw new UnauthorizedError("The API token is not valid (unknown or revoked)");
+          throw new UnauthorizedError("The API token is not valid (unknown or revoked)", row === undefined);
         }
         cached = {
           principal: principalOf(row),

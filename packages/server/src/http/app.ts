@@ -79,7 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       try {
         return await deps.tokens.authenticate(authorization);
       } catch (error) {
-        if (error instanceof UnauthorizedError) deps.tokenLimiter.fail(limitKeys);
+        // Unknown tokens are guesses; an expired or revoked one is a stale client, not an attack.
+        if (error instanceof UnauthorizedError && error.unknownCredential) deps.tokenLimiter.fail(limitKeys);
         throw error;
       }
     }
@@ -107,6 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   /** Refused and failed requests are audit events too; successes are recorded by the services. */
   async function recordFailure(request: FastifyRequest, status: number): Promise<void> {
     if (status < 401 || (status > 404 && status < 500) || !request.url.startsWith("/v1/")) return;
+    // Sign-in records its own refusals, with the account it was for.
+    if (request.routeOptions.config.public === true) return;
     const outcome: AuditOutcome = status >= 500 ? "error" : "denied";
     const params = (request.params ?? {}) as Record<string, string | undefined>;
     const actor = request.ctx?.principal.actor ?? { type: "anonymous" as const, id: "", name: "" };

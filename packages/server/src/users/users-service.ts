@@ -48,7 +48,8 @@ type Deps = {
   keysRepo: KeysRepo;
   keys: KeysService;
   audit: AuditService;
-  limiter: FailureLimiter;
+  /** Failed sign-ins are limited per account (few) and per source address (more: offices share one). */
+  limiters: { account: FailureLimiter; source: FailureLimiter };
   policy: SessionPolicy;
   now: () => string;
 };
@@ -85,7 +86,15 @@ function sameText(a: string, b: string): boolean {
 }
 
 export function createUsersService(deps: Deps) {
-  const { store, repo, members, keys, audit, limiter, policy, now } = deps;
+  const { store, repo, members, keys, audit, limiters, policy, now } = deps;
+  const check = (ip: string, email?: string) => {
+    limiters.source.check([`ip:${ip}`]);
+    if (email !== undefined) limiters.account.check([`account:${email}`]);
+  };
+  const fail = (ip: string, email?: string) => {
+    limiters.source.fail([`ip:${ip}`]);
+    if (email !== undefined) limiters.account.fail([`account:${email}`]);
+  };
   const sessions = new Map<string, CachedSession>();
   const anonymous = (origin: Origin, email: string) => ({
     principal: {
@@ -151,14 +160,13 @@ export function createUsersService(deps: Deps) {
 
     async login(origin: Origin, input: { email: string; password: string }) {
       const email = input.email.trim().toLowerCase();
-      const limitKeys = [`ip:${origin.sourceIp}`, `account:${email}`];
-      limiter.check(limitKeys);
+      check(origin.sourceIp, email);
       const user = await repo.findByEmail(store.db, email);
       let ok = false;
       if (user === undefined) await burnPasswordCheck(input.password);
       else ok = await verifyPassword(input.password, user.password_hash);
       if (!ok || user === undefined) {
-        limiter.fail(limitKeys);
+        fail(origin.sourceIp, email);
         await audit.record({
           ...auditEvent(anonymous(origin, email), "auth.login", { details: { reason: "bad credentials" } }),
           outcome: "denied",
@@ -166,7 +174,7 @@ export function createUsersService(deps: Deps) {
         });
         throw new UnauthorizedError("Email or password is incorrect");
       }
-      limiter.succeed([`account:${email}`]);
+      limiters.account.succeed([`account:${email}`]);
       const token = randomBytes(32).toString("base64url");
       const at = new Date(now());
       const row: SessionRow = {
@@ -255,10 +263,9 @@ export function createUsersService(deps: Deps) {
       if (ctx.principal.kind !== "user") throw new ValidationError(undefined, "Only people have passwords");
       const user = await repo.findById(store.db, ctx.principal.actor.id);
       if (user === undefined) throw new UnauthorizedError("Your account no longer exists");
-      const limitKeys = [`account:${user.email}`];
-      limiter.check(limitKeys);
+      check(ctx.sourceIp, user.email);
       if (!(await verifyPassword(input.currentPassword, user.password_hash))) {
-        limiter.fail(limitKeys);
+        fail(ctx.sourceIp, user.email);
         throw new ValidationError("currentPassword", "The current password is incorrect");
       }
       validatePassword(input.newPassword, "newPassword");
@@ -372,7 +379,7 @@ export function createUsersService(deps: Deps) {
       origin: Origin,
       input: { token: string; email: string; name?: string; password: string },
     ) {
-      limiter.check([`ip:${origin.sourceIp}`]);
+      check(origin.sourceIp);
       const stored = await deps.keysRepo.readMeta(store.db, SETUP_META);
       const parsed =
         stored === undefined ? undefined : (JSON.parse(stored) as { hash: string; expiresAt: number });
@@ -381,7 +388,7 @@ export function createUsersService(deps: Deps) {
         parsed.expiresAt <= Date.parse(now()) ||
         !sameText(parsed.hash, keys.hashToken(`setup:${input.token}`))
       ) {
-        limiter.fail([`ip:${origin.sourceIp}`]);
+        fail(origin.sourceIp);
         throw new UnauthorizedError(
           "This setup link is invalid or has expired; restart the server for a new one",
         );
