@@ -31,7 +31,10 @@ export interface Command {
   details?: string;
   /** Hand the raw arguments, --help included, to `run` unparsed (for `serve`, whose flags the server owns). */
   passThrough?: boolean;
-  /** Exit code 0 when it resolves; a rejection is reported by `main` (1, or 2 for a UsageError). */
+  /**
+   * Exit code 0 when it resolves; a rejection is reported by `main` (1, or 2 for a UsageError, or 1
+   * and nothing more for a ReportedFailure).
+   */
   run(invocation: Invocation): Promise<void>;
 }
 
@@ -49,6 +52,12 @@ export function isGroup(entry: Entry): entry is Group {
 
 /** A mistake in how the CLI was called: exit code 2 and a short usage. */
 export class UsageError extends Error {}
+
+/**
+ * A failure the command has already reported in its own words (`audit verify` finding a broken
+ * chain): exit code 1, and nothing more is printed.
+ */
+export class ReportedFailure extends Error {}
 
 type FlagValue = string | boolean | Array<string | boolean> | undefined;
 

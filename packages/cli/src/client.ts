@@ -5,14 +5,19 @@ import { type Invocation, type OptionSpecs, UsageError } from "./args.ts";
 
 export const DEFAULT_ADDR = "http://127.0.0.1:8200";
 
-/** Flags of every command that talks to the server. */
-export const connectionOptions: OptionSpecs = {
+/** Where the server is and who we are. */
+export const serverOptions: OptionSpecs = {
   addr: {
     type: "string",
     valueName: "URL",
     description: "server address (default $COFFER_ADDR or " + DEFAULT_ADDR + ")",
   },
   token: { type: "string", valueName: "TOKEN", description: "API token (default $COFFER_TOKEN)" },
+};
+
+/** Flags of every command that talks to the server and prints a table or JSON. */
+export const connectionOptions: OptionSpecs = {
+  ...serverOptions,
   json: { type: "boolean", description: "print the API response as JSON" },
 };
 

@@ -41,3 +41,21 @@ export async function confirm(io: Io, question: string): Promise<boolean> {
     lines.close();
   }
 }
+
+/**
+ * A signal that aborts at the first SIGINT (Ctrl-C) or SIGTERM, for a command that runs until it is
+ * stopped; `release()` gives the signals back their default meaning.
+ */
+export function untilInterrupted(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return {
+    signal: controller.signal,
+    release() {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}

@@ -3,13 +3,16 @@
 
 import { parseArgs } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
-import { type Command, type Entry, Flags, isGroup, UsageError } from "./args.ts";
+import { type Command, type Entry, Flags, isGroup, ReportedFailure, UsageError } from "./args.ts";
+import { auditGroup } from "./commands/audit.ts";
 import { envsGroup } from "./commands/envs.ts";
 import { keygenCommand } from "./commands/keygen.ts";
+import { membersGroup } from "./commands/members.ts";
 import { projectsGroup } from "./commands/projects.ts";
 import { secretsGroup } from "./commands/secrets.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { tokensGroup } from "./commands/tokens.ts";
+import { usersGroup } from "./commands/users.ts";
 import { describeError } from "./errors.ts";
 import { commandHelp, groupHelp, shortUsage, topHelp } from "./help.ts";
 import type { Io } from "./io.ts";
@@ -21,6 +24,9 @@ export const ENTRIES: Entry[] = [
   envsGroup,
   secretsGroup,
   tokensGroup,
+  usersGroup,
+  membersGroup,
+  auditGroup,
 ];
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -90,6 +96,7 @@ async function runCommand(path: string[], command: Command, argv: string[], io: 
     return 0;
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message, usage);
+    if (error instanceof ReportedFailure) return 1;
     throw error;
   }
 }

@@ -30,6 +30,38 @@ export function writeTable<Row>(out: Writer, columns: Column<Row>[], rows: Row[]
   }
 }
 
+export interface FixedColumn<Row> extends Column<Row> {
+  /** Cells are shortened to this width and padded to it (the last column is not padded). */
+  width: number;
+}
+
+/**
+ * A table whose rows arrive over time (`audit tail --follow`): the widths are fixed in advance, so
+ * that later rows line up with earlier ones. The header is written before the first row.
+ */
+export function tableWriter<Row>(out: Writer, columns: FixedColumn<Row>[]): (rows: Row[]) => void {
+  let headerWritten = false;
+  const writeLine = (cells: string[]): void => {
+    const fitted = cells.map((text, index) => {
+      const column = columns[index]!;
+      const shortened = cell(text, column.width);
+      return index === cells.length - 1 ? shortened : shortened + " ".repeat(column.width - width(shortened));
+    });
+    out.write(`${fitted.join("  ").trimEnd()}\n`);
+  };
+  return (rows) => {
+    if (rows.length === 0) return;
+    if (!headerWritten) writeLine(columns.map((column) => column.header));
+    headerWritten = true;
+    for (const row of rows) writeLine(columns.map((column) => column.value(row)));
+  };
+}
+
+/** One compact JSON document per line (JSON Lines), the format log shippers read. */
+export function writeJsonLines(out: Writer, values: readonly unknown[]): void {
+  if (values.length > 0) out.write(values.map((value) => `${JSON.stringify(value)}\n`).join(""));
+}
+
 /** Display width, counting code points so that accented names do not skew the columns. */
 function width(text: string): number {
   return [...text].length;
@@ -47,6 +79,17 @@ export function shortDate(iso: string | null | undefined): string {
   if (!iso) return "-";
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return match ? `${match[1]} ${match[2]}` : iso;
+}
+
+/** `2025-03-01T12:34:56.789Z` → `2025-03-01 12:34:56` (UTC), for events where the second matters. */
+export function dateTime(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(iso);
+  return match ? `${match[1]} ${match[2]}` : iso;
+}
+
+/** `1 event`, `3 events`. */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 export interface Actor {

@@ -3,9 +3,10 @@
 import { CofferError } from "@coffer/sdk";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../src/args.ts";
+import { parseTime } from "../src/commands/audit.ts";
 import { parseExpiry } from "../src/commands/tokens.ts";
 import { describeError } from "../src/errors.ts";
-import { cell, shortDate, writeTable } from "../src/output.ts";
+import { cell, count, dateTime, shortDate, tableWriter, writeTable } from "../src/output.ts";
 
 function table(rows: Array<[string, string]>): string {
   let text = "";
@@ -45,6 +46,37 @@ describe("tables", () => {
   it("show timestamps to the minute", () => {
     expect(shortDate("2025-03-01T12:34:56.789Z")).toBe("2025-03-01 12:34");
     expect(shortDate(null)).toBe("-");
+  });
+});
+
+describe("tables whose rows arrive over time", () => {
+  it("keep later rows aligned with earlier ones, with the header written once before the first row", () => {
+    let text = "";
+    const write = tableWriter<[string, string, string]>({ write: (chunk: string) => (text += chunk) }, [
+      { header: "ACTION", width: 8, value: (row) => row[0] },
+      { header: "TARGET", width: 6, value: (row) => row[1] },
+      { header: "VERSION", width: 7, value: (row) => row[2] },
+    ]);
+    write([]);
+    expect(text).toBe("");
+    write([["a", "b", "1"]]);
+    write([["longer.action", "", "2"]]);
+    expect(text).toBe("ACTION    TARGET  VERSION\na         b       1\nlonger.…  -       2\n");
+  });
+
+  it("show event times to the second, and count with the right plural", () => {
+    expect(dateTime("2025-03-01T12:34:56.789Z")).toBe("2025-03-01 12:34:56");
+    expect(count(1, "event")).toBe("1 event");
+    expect(count(0, "event")).toBe("0 events");
+  });
+});
+
+describe("audit times", () => {
+  it("read a date as midnight UTC, and a date-time without an offset as UTC", () => {
+    expect(parseTime("2025-06-01", "--since")).toBe("2025-06-01T00:00:00.000Z");
+    expect(parseTime("2025-06-01T12:30", "--since")).toBe("2025-06-01T12:30:00.000Z");
+    expect(parseTime("2025-06-01T12:30:00+02:00", "--since")).toBe("2025-06-01T10:30:00.000Z");
+    expect(() => parseTime("last week", "--since")).toThrow(UsageError);
   });
 });
 

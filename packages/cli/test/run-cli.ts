@@ -1,6 +1,6 @@
 // Test helpers: run the CLI in-process with fake streams, or as a real child process.
 
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Io } from "../src/io.ts";
@@ -60,4 +60,41 @@ export function runBinary(argv: string[], input: CliInput = {}, timeoutMs = 15_0
     });
     child.stdin.end(input.stdin ?? "");
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once `ready` holds for the output so far; rejects after `timeoutMs` with the output. */
+  waitFor(ready: () => boolean, timeoutMs?: number): Promise<void>;
+  /** Resolves to the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+/** Starts the real executable for a command that runs until stopped (`audit tail --follow`). */
+export function startBinary(argv: string[], input: CliInput = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    env: { PATH: process.env["PATH"], ...input.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const waitFor = async (ready: () => boolean, timeoutMs = 10_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ready()) {
+      if (Date.now() > deadline || child.exitCode !== null) {
+        throw new Error(`coffer ${argv.join(" ")}: condition not met\n${stdout}\n${stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  return { child, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
 }

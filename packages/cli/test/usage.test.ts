@@ -15,7 +15,17 @@ describe("help and version", () => {
   it("lists every command in the top-level help", async () => {
     const result = await runInProcess(["--help"]);
     expect(result.code).toBe(0);
-    for (const command of ["serve", "keygen", "projects", "envs", "secrets", "tokens"]) {
+    for (const command of [
+      "serve",
+      "keygen",
+      "projects",
+      "envs",
+      "secrets",
+      "tokens",
+      "users",
+      "members",
+      "audit",
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
     expect(result.stdout).toContain("COFFER_ADDR");
@@ -44,6 +54,9 @@ describe("help and version", () => {
       envs: ["list", "create", "delete"],
       secrets: ["list", "get", "set", "delete", "versions", "rollback"],
       tokens: ["create", "list", "revoke"],
+      users: ["list", "create", "delete"],
+      members: ["list", "add", "update", "remove"],
+      audit: ["verify", "tail", "export"],
     };
     for (const [group, commands] of Object.entries(groups)) {
       for (const command of commands) {
@@ -190,6 +203,46 @@ describe("tokens create checks its scope before asking the server", () => {
   });
 });
 
+describe("people and audit commands check their flags before asking the server", () => {
+  const run = (argv: string[], stdin?: string) =>
+    runInProcess(argv, {
+      env: { ...TOKEN_ENV, COFFER_PROJECT: "app" },
+      ...(stdin === undefined ? {} : { stdin }),
+    });
+
+  it("refuses a user without --password-stdin, or with an empty stdin", async () => {
+    const withoutFlag = await run(["users", "create", "dev@example.com"]);
+    expect(withoutFlag.code).toBe(2);
+    expect(withoutFlag.stderr).toContain("--password-stdin is required");
+    const empty = await run(["users", "create", "dev@example.com", "--password-stdin"], "\n");
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("stdin was empty");
+  });
+
+  it("requires a role to add a member, and a change to update one", async () => {
+    expect((await run(["members", "add", "dev@example.com"])).stderr).toContain("--role is required");
+    expect((await run(["members", "update", "u1"])).stderr).toContain("nothing to update");
+    const both = await run(["members", "update", "u1", "--permission", "secrets:reveal", "--no-permissions"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("not both");
+  });
+
+  it("refuses an export format, a time, an outcome or a limit it cannot use", async () => {
+    const cases: Array<[string[], string]> = [
+      [["audit", "export", "--format", "csv"], "--format must be jsonl"],
+      [["audit", "export", "--since", "yesterday"], "--since expects an ISO date"],
+      [["audit", "export", "--until", "2025-13-45"], "--until expects an ISO date"],
+      [["audit", "tail", "--outcome", "failed"], "--outcome must be success, denied or error"],
+      [["audit", "tail", "-n", "0"], "--limit must be a positive integer"],
+    ];
+    for (const [argv, message] of cases) {
+      const result = await run(argv);
+      expect(result.code, argv.join(" ")).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+  });
+});
+
 describe("deleting needs a confirmation", () => {
   const env = { ...TOKEN_ENV, COFFER_PROJECT: "app", COFFER_ENV: "dev" };
 
@@ -214,9 +267,10 @@ describe("deleting needs a confirmation", () => {
     expect(result.stderr).toContain("Set COFFER_ADDR or pass --addr");
   });
 
-  it("applies to projects and environments too", async () => {
+  it("applies to projects, environments and users too", async () => {
     expect((await runInProcess(["projects", "delete", "app"], { env })).code).toBe(2);
     expect((await runInProcess(["envs", "delete", "dev"], { env })).code).toBe(2);
+    expect((await runInProcess(["users", "delete", "u1"], { env })).code).toBe(2);
   });
 });
 

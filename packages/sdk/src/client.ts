@@ -1,8 +1,11 @@
 // The Coffer client: validates its options once, and gathers the API groups over one transport.
 
+import { AuditApi } from "./audit.ts";
+import { AuthApi } from "./auth.ts";
 import { EnvironmentsApi } from "./environments.ts";
 import { invalidArgument } from "./errors.ts";
-import { isHeaderSafe, Transport } from "./http.ts";
+import { type CsrfTokenSource, isHeaderSafe, Transport } from "./http.ts";
+import { MembersApi } from "./members.ts";
 import { ProjectsApi } from "./projects.ts";
 import { ProxyApi } from "./proxy.ts";
 import { ReferencesApi, type Template } from "./references.ts";
@@ -11,6 +14,7 @@ import type { CallOptions, EnvironmentCallOptions, ScopeDefaults } from "./scope
 import { SecretsApi } from "./secrets.ts";
 import { TokensApi } from "./tokens.ts";
 import type { Health } from "./types.ts";
+import { UsersApi } from "./users.ts";
 
 export interface CofferOptions {
   /** The server's address, e.g. `https://coffer.example.com` (a path prefix is kept). */
@@ -25,8 +29,11 @@ export interface CofferOptions {
   headers?: HeadersInit;
   /** Passed to fetch; `"include"` sends the session cookie to another origin. */
   credentials?: RequestCredentials;
-  /** Sent as `X-CSRF-Token` on state-changing requests; a function is read at every request. */
-  csrfToken?: string | (() => string | undefined);
+  /**
+   * Sent as `X-CSRF-Token` on state-changing requests; a function is read at every request.
+   * Known only after sign-in? Set it then with `setCsrfToken`.
+   */
+  csrfToken?: CsrfTokenSource;
   /** Bounds each call, retries and waits included; 0 disables it. Default 30 000. */
   timeoutMs?: number;
   /** Retries of idempotent requests (GET, HEAD, PUT, DELETE) on 429/502/503/504 and network errors. Default 2. */
@@ -52,6 +59,10 @@ export class Coffer {
   readonly tokens: TokensApi;
   readonly references: ReferencesApi;
   readonly proxy: ProxyApi;
+  readonly auth: AuthApi;
+  readonly users: UsersApi;
+  readonly members: MembersApi;
+  readonly audit: AuditApi;
   /** The default project and environment, from the options. */
   readonly project: string | undefined;
   readonly environment: string | undefined;
@@ -84,6 +95,18 @@ export class Coffer {
     this.tokens = new TokensApi(this.#transport);
     this.references = new ReferencesApi(this.#transport, defaults);
     this.proxy = new ProxyApi(this.#transport, defaults);
+    this.auth = new AuthApi(this.#transport);
+    this.users = new UsersApi(this.#transport);
+    this.members = new MembersApi(this.#transport, defaults);
+    this.audit = new AuditApi(this.#transport);
+  }
+
+  /**
+   * Replaces the `csrfToken` option, e.g. with the token `auth.login` returned; `undefined` stops
+   * sending one. Applies from the next request on.
+   */
+  setCsrfToken(csrfToken: CsrfTokenSource): void {
+    this.#transport.setCsrfToken(csrfToken);
   }
 
   /**

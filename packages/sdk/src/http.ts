@@ -9,6 +9,9 @@ export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export type QueryValue = string | number | boolean | undefined;
 
+/** A CSRF token, or a function read at every request. */
+export type CsrfTokenSource = string | (() => string | undefined) | undefined;
+
 export interface ApiRequest {
   method: HttpMethod;
   /** Starts with `/`; every variable part already encoded (see `segment`). */
@@ -25,7 +28,7 @@ export interface TransportConfig {
   token: string | undefined;
   headers: HeadersInit | undefined;
   credentials: RequestCredentials | undefined;
-  csrfToken: string | (() => string | undefined) | undefined;
+  csrfToken: CsrfTokenSource;
   fetch: typeof fetch;
   timeoutMs: number;
   retry: RetryPolicy;
@@ -36,9 +39,17 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export class Transport {
   readonly #config: TransportConfig;
+  // Apart from the config because it changes: a browser learns it at sign-in.
+  #csrfTokenSource: CsrfTokenSource;
 
   constructor(config: TransportConfig) {
     this.#config = config;
+    this.#csrfTokenSource = config.csrfToken;
+  }
+
+  /** Replaces the CSRF token sent from the next request on (`undefined` stops sending one). */
+  setCsrfToken(csrfToken: CsrfTokenSource): void {
+    this.#csrfTokenSource = csrfToken;
   }
 
   /** Sends a request and returns its parsed JSON body (undefined for 204). */
@@ -123,7 +134,7 @@ export class Transport {
   }
 
   #csrfToken(): string | undefined {
-    const { csrfToken } = this.#config;
+    const csrfToken = this.#csrfTokenSource;
     const value = typeof csrfToken === "function" ? csrfToken() : csrfToken;
     if (value !== undefined && !isHeaderSafe(value)) {
       // Checked here because fetch's own error for a bad header quotes the value.

@@ -1,8 +1,12 @@
 // @coffer/sdk: the TypeScript client of Coffer's REST API. Zero dependencies, standard fetch only.
 
+export type { AuditApi, AuditFilterOptions, AuditPageOptions, ListAuditOptions } from "./audit.ts";
+export type { AuthApi } from "./auth.ts";
 export { Coffer, type CofferOptions } from "./client.ts";
 export type { DeleteEnvironmentOptions, EnvironmentsApi } from "./environments.ts";
 export { CofferError, type CofferErrorCode } from "./errors.ts";
+export type { CsrfTokenSource } from "./http.ts";
+export type { MembersApi } from "./members.ts";
 export type { DeleteProjectOptions, ProjectsApi } from "./projects.ts";
 export type { ProxyApi, ProxyRequestInit } from "./proxy.ts";
 export type { ReferencesApi, Template } from "./references.ts";
@@ -17,3 +21,4 @@ export type {
 } from "./secrets.ts";
 export type { TokensApi } from "./tokens.ts";
 export type * from "./types.ts";
+export type { UsersApi } from "./users.ts";

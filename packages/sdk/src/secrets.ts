@@ -1,7 +1,8 @@
 // `coffer.secrets`: list, read, write and version the secrets of one project environment.
 
-import { CofferError, invalidArgument } from "./errors.ts";
+import { invalidArgument } from "./errors.ts";
 import type { Transport } from "./http.ts";
+import { followCursor } from "./pagination.ts";
 import { type EnvironmentCallOptions, environmentPath, type ScopeDefaults, segment } from "./scope.ts";
 import type {
   CreateSecret,
@@ -54,21 +55,9 @@ export class SecretsApi {
   /** The secrets page by page, for environments too large to hold in memory at once. */
   async *iterate(options?: ListSecretsOptions): AsyncGenerator<Secret[], void, undefined> {
     const limit = options?.pageSize ?? DEFAULT_PAGE_SIZE;
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.page({ ...options, limit, cursor });
+    for await (const page of followCursor((cursor) => this.page({ ...options, limit, cursor }))) {
       yield page.secrets;
-      cursor = page.nextCursor ?? undefined;
-      if (cursor !== undefined && seen.has(cursor)) {
-        throw new CofferError({
-          status: 0,
-          code: "invalid_response",
-          message: "Coffer returned a page cursor it had already returned; stopping the listing",
-        });
-      }
-      if (cursor !== undefined) seen.add(cursor);
-    } while (cursor !== undefined);
+    }
   }
 
   /** One page of secrets; pass its `nextCursor` as `cursor` to get the next. */

@@ -230,3 +230,170 @@ export interface ReferenceStatus {
 export interface ReferenceCheck {
   references: ReferenceStatus[];
 }
+
+// People and sessions (issue 3)
+
+/** A person who signs in with an email and a password. */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  /** May manage users and verify the audit log. */
+  instanceAdmin: boolean;
+  createdAt: string;
+}
+
+export interface UserList {
+  users: User[];
+}
+
+export interface CreateUser {
+  email: string;
+  /** At least 12 characters. */
+  password: string;
+  name?: string;
+  instanceAdmin?: boolean;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+/** The answer to a sign-in; the session itself travels in an HttpOnly cookie the SDK never sees. */
+export interface Session {
+  user: User;
+  /** Send it as `X-CSRF-Token` on every state-changing request: `coffer.setCsrfToken(session.csrfToken)`. */
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** Who the server takes the caller to be: a person (session cookie) or a program (API token). */
+export interface Me {
+  kind: "user" | "token";
+  actor: Actor;
+  /** The signed-in person; `null` for a token. */
+  user: User | null;
+  /** The session's CSRF token, to pick up a session after a page reload; `null` for a token. */
+  csrfToken: string | null;
+}
+
+export interface ChangePassword {
+  currentPassword: string;
+  newPassword: string;
+}
+
+// Members
+
+/** A person's role in a project; `secrets:reveal` is in none of them and is granted on its own. */
+export type Role = "owner" | "admin" | "developer" | "viewer";
+
+/** A person's membership of a project. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  /** Permissions granted beyond the role, e.g. `secrets:reveal`. */
+  permissions: Permission[];
+  createdAt: string;
+}
+
+export interface MemberList {
+  members: Member[];
+}
+
+export interface AddMember {
+  /** The email of an existing user. */
+  email: string;
+  role: Role;
+  permissions?: Permission[];
+}
+
+/** Named fields are changed; `permissions` replaces the member's extra permissions. */
+export interface UpdateMember {
+  role?: Role;
+  permissions?: Permission[];
+}
+
+// Audit
+
+export type AuditOutcome = "success" | "denied" | "error";
+
+/** Who did it: a token or a person, the server itself, or an unauthenticated caller. */
+export interface AuditActor {
+  type: "token" | "user" | "system" | "anonymous";
+  id: string;
+  name: string;
+}
+
+/** One event of the hash-chained audit log. Never contains a secret value. */
+export interface AuditEvent {
+  /** The position in the chain, from 1, without gaps. */
+  seq: number;
+  id: string;
+  time: string;
+  actor: AuditActor;
+  /** e.g. `secret.reveal`, `auth.login`, `member.add`, `token.revoke`. */
+  action: string;
+  outcome: AuditOutcome;
+  project: string | null;
+  environment: string | null;
+  key: string | null;
+  version: number | null;
+  requestId: string | null;
+  sourceIp: string | null;
+  userAgent: string | null;
+  /** Non-secret facts about the action. */
+  details: Record<string, string | number | boolean | null>;
+  /** HMAC-SHA256 of the event's canonical form, keyed by the instance. */
+  hash: string;
+  /** The previous event's hash. */
+  prevHash: string;
+}
+
+/** The filters of `GET /v1/audit`; every one narrows the result. */
+export interface AuditFilter {
+  /** Project slug. */
+  project?: string;
+  /** Environment slug. */
+  environment?: string;
+  /** Secret key. */
+  key?: string;
+  /** An actor's id or name. */
+  actor?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+  /** Events at or after this time (ISO 8601 date-time). */
+  since?: string;
+  /** Events before this time (ISO 8601 date-time). */
+  until?: string;
+}
+
+export interface AuditQuery extends AuditFilter {
+  /** 1–1000, default 100. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  events: AuditEvent[];
+  /** Opaque; pass it back as `cursor` for the next (older) page. `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** The result of walking the whole chain; `brokenAt` names the first broken link. */
+export type AuditVerification =
+  | { ok: true; checked: number }
+  | {
+      ok: false;
+      checked: number;
+      brokenAt: {
+        seq: number;
+        /** `null` when the event itself is gone (removed from the end). */
+        id: string | null;
+        /** e.g. "event was altered", "an event before it was removed", "events were reordered". */
+        reason: string;
+      };
+    };

@@ -14,6 +14,8 @@ export type Config = {
   port: number;
   dataDir: string;
   databaseFile: string;
+  /** PostgreSQL instead of the embedded SQLite file, for several nodes. */
+  database: { url: string; schema: string; poolSize: number } | undefined;
   dev: boolean;
   devRootToken: string | undefined;
   /** Absent only in dev mode, where serve generates (and keeps) a development key. */
@@ -25,6 +27,8 @@ export type Config = {
   session: { idleMs: number; absoluteMs: number };
   /** Benchmarks only (refused outside --dev): measures reveals without the audit log, for comparison. */
   benchDisableAudit: boolean;
+  /** Lets the proxy and the HTTP action reach plain http and loopback/private addresses (development, tests). */
+  proxyAllowLoopback: boolean;
 };
 
 type Env = Record<string, string | undefined>;
@@ -52,6 +56,24 @@ function parsePositive(text: string | undefined, name: string, fallback: number,
     throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${text.slice(0, 20)}"`);
   }
   return value;
+}
+
+function readDatabase(env: Env): Config["database"] {
+  const url = env["COFFER_DATABASE_URL"];
+  if (url === undefined || url === "") return undefined;
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(
+      "COFFER_DATABASE_URL must be a postgres://user:password@host:5432/database URL (leave it unset for the embedded database)",
+    );
+  }
+  const schema = env["COFFER_DATABASE_SCHEMA"] || "coffer";
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError(
+      `COFFER_DATABASE_SCHEMA must be a lowercase identifier (letters, digits, _), got "${schema.slice(0, 70)}"`,
+    );
+  }
+  const poolSize = parsePositive(env["COFFER_DATABASE_POOL_SIZE"], "COFFER_DATABASE_POOL_SIZE", 10, 200);
+  return { url, schema, poolSize };
 }
 
 function readAdmin(env: Env): Config["admin"] {
@@ -106,7 +128,8 @@ export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PO
 
 The master key comes from COFFER_MASTER_KEY or COFFER_MASTER_KEY_FILE (make one with \`coffer keygen\`).
 The first administrator comes from COFFER_ADMIN_EMAIL and COFFER_ADMIN_PASSWORD; without them a new instance
-prints a one-time setup link. Sessions: COFFER_SESSION_IDLE_MINUTES (60), COFFER_SESSION_MAX_HOURS (12).`;
+prints a one-time setup link. Sessions: COFFER_SESSION_IDLE_MINUTES (60), COFFER_SESSION_MAX_HOURS (12).
+COFFER_PROXY_ALLOW_LOOPBACK=1 lets the proxy reach plain http and loopback/private addresses (development only).`;
 
 export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Config {
   let flags: ReturnType<typeof parseServeFlags>;
@@ -155,6 +178,7 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
     port,
     dataDir,
     databaseFile: resolve(dataDir, "coffer.db"),
+    database: readDatabase(env),
     dev,
     devRootToken,
     masterKey,
@@ -169,6 +193,7 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
         parsePositive(env["COFFER_SESSION_MAX_HOURS"], "COFFER_SESSION_MAX_HOURS", 12, 24 * 90) * 3_600_000,
     },
     benchDisableAudit,
+    proxyAllowLoopback: parseBoolean(env["COFFER_PROXY_ALLOW_LOOPBACK"] ?? "", "COFFER_PROXY_ALLOW_LOOPBACK"),
   };
 }
 

@@ -1,5 +1,5 @@
 // createServer(config): opens storage and keys, wires the services, and returns a server to listen on and close.
-import type { DestinationStream } from "pino";
+import type { DestinationStream, Logger } from "pino";
 import { createAuditRepo } from "./audit/audit-repo.ts";
 import { type AuditService, createAuditService } from "./audit/audit-service.ts";
 import { createFailureLimiter } from "./auth/rate-limit.ts";
@@ -18,7 +18,8 @@ import { createProjectsRepo } from "./projects/projects-repo.ts";
 import { createProjectsService } from "./projects/projects-service.ts";
 import { createSecretsRepo } from "./secrets/secrets-repo.ts";
 import { createSecretsService } from "./secrets/secrets-service.ts";
-import { openSqliteStore } from "./store/store.ts";
+import { openPostgresStore } from "./store/postgres-store.ts";
+import { openSqliteStore, type Store } from "./store/store.ts";
 import { createUsersRepo } from "./users/users-repo.ts";
 import { createUsersService, type UsersService } from "./users/users-service.ts";
 
@@ -49,10 +50,16 @@ function disabledAudit(): AuditService {
   };
 }
 
+/** The embedded SQLite file by default; PostgreSQL when COFFER_DATABASE_URL is set. */
+export async function openStore(config: Config, logger?: Logger): Promise<Store> {
+  if (config.database === undefined) return openSqliteStore({ file: config.databaseFile });
+  return openPostgresStore({ ...config.database, ...(logger === undefined ? {} : { logger }) });
+}
+
 export async function createServer(config: Config, options: ServerOptions): Promise<CofferServer> {
   const now = () => new Date().toISOString();
   const logger = createLogger(config.logLevel, options.logDestination);
-  const store = openSqliteStore({ file: config.databaseFile });
+  const store = await openStore(config, logger);
   try {
     const created = !(await store.isInitialised());
     const keysRepo = createKeysRepo();

@@ -1,8 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asUser, createUser, secretsPath, signIn, startServer, type TestServer } from "./helpers.ts";
+import { asUser, createUser, rawSql, secretsPath, signIn, startServer, type TestServer } from "./helpers.ts";
 
 type Event = {
   seq: number;
@@ -181,9 +179,9 @@ describe("audit events", () => {
     ]) {
       expect(all.text).not.toContain(form);
     }
-    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
-    const rows = JSON.stringify(db.prepare("select * from audit_events").all());
-    db.close();
+    const db = await rawSql(coffer.dataDir);
+    const rows = JSON.stringify(await db.all("select * from audit_events"));
+    await db.close();
     expect(rows).not.toContain(canary);
   });
 
@@ -214,13 +212,11 @@ describe("audit events", () => {
   it("verifies the chain, and names the event that was altered in the database", async () => {
     expect((await coffer.api("POST", "/v1/audit/verify")).body).toMatchObject({ ok: true });
     await coffer.server.close();
-    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
-    const target = db.prepare("select seq, id from audit_events where action = 'secret.rollback'").get() as {
-      seq: number;
-      id: string;
-    };
-    db.prepare("update audit_events set outcome = 'denied' where seq = ?").run(target.seq);
-    db.close();
+    const db = await rawSql(coffer.dataDir);
+    const [row] = await db.all("select seq, id from audit_events where action = 'secret.rollback'");
+    const target = { seq: Number(row?.["seq"]), id: String(row?.["id"]) };
+    await db.run("update audit_events set outcome = 'denied' where seq = ?", target.seq);
+    await db.close();
     coffer = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
     const result = await coffer.api("POST", "/v1/audit/verify");
     expect(result.body).toMatchObject({ ok: false, brokenAt: { seq: target.seq, id: target.id } });

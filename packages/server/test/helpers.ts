@@ -1,9 +1,95 @@
-// Test support: a real Coffer server on an ephemeral port with a fresh SQLite file, and a small HTTP client.
-import { mkdtempSync, rmSync } from "node:fs";
+// Test support: a real Coffer server on an ephemeral port with a fresh database, and a small HTTP client.
+// COFFER_TEST_DATABASE=postgres runs every server test against PostgreSQL (a fresh schema per data directory).
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { Writable } from "node:stream";
 import { type CofferServer, createServer, generateMasterKey, loadConfig } from "@coffer/server";
+import pg from "pg";
+
+export const ON_POSTGRES = process.env["COFFER_TEST_DATABASE"] === "postgres";
+export const TEST_PG_URL = process.env["COFFER_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** The schema a data directory's server uses on PostgreSQL: the same directory always maps to the same schema. */
+export function schemaOf(dataDir: string): string {
+  return `t_${createHash("sha256").update(dataDir).digest("hex").slice(0, 20)}`;
+}
+
+/** Environment that points a server at the test database for a data directory (empty on SQLite). */
+export function databaseEnv(dataDir: string): Record<string, string> {
+  return ON_POSTGRES ? { COFFER_DATABASE_URL: TEST_PG_URL, COFFER_DATABASE_SCHEMA: schemaOf(dataDir) } : {};
+}
+
+/** Direct SQL on a test server's database, for tests that tamper with stored data. `?` placeholders. */
+export type RawSql = {
+  all(query: string, ...params: (string | number)[]): Promise<Record<string, unknown>[]>;
+  run(query: string, ...params: (string | number)[]): Promise<void>;
+  close(): Promise<void>;
+};
+
+export async function rawSql(dataDir: string): Promise<RawSql> {
+  if (!ON_POSTGRES) {
+    const db = new DatabaseSync(join(dataDir, "coffer.db"));
+    return {
+      all: async (query, ...params) => db.prepare(query).all(...params) as Record<string, unknown>[],
+      run: async (query, ...params) => {
+        db.prepare(query).run(...params);
+      },
+      close: async () => db.close(),
+    };
+  }
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  await client.query(`set search_path to ${schemaOf(dataDir)}`);
+  const numbered = (query: string) => {
+    let n = 0;
+    return query.replace(/\?/g, () => `$${++n}`);
+  };
+  return {
+    all: async (query, ...params) => (await client.query(numbered(query), params)).rows,
+    run: async (query, ...params) => {
+      await client.query(numbered(query), params);
+    },
+    close: () => client.end(),
+  };
+}
+
+/** Everything the database holds, as bytes to search (SQLite files incl. WAL) or compare (a dump on PostgreSQL). */
+export async function storedBytes(dataDir: string): Promise<Buffer> {
+  if (!ON_POSTGRES) {
+    return Buffer.concat(
+      readdirSync(dataDir)
+        .filter((name) => name.startsWith("coffer.db"))
+        .map((name) => readFileSync(join(dataDir, name))),
+    );
+  }
+  const sql = await rawSql(dataDir);
+  try {
+    const tables = await sql.all(
+      "select table_name from information_schema.tables where table_schema = ? order by table_name",
+      schemaOf(dataDir),
+    );
+    const parts: string[] = [];
+    for (const { table_name } of tables) {
+      parts.push(JSON.stringify(await sql.all(`select * from "${String(table_name)}" order by 1`)));
+    }
+    return Buffer.from(parts.join("\n"));
+  } finally {
+    await sql.close();
+  }
+}
+
+async function dropSchema(dataDir: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schemaOf(dataDir)} cascade`);
+  } finally {
+    await client.end();
+  }
+}
 
 export type TestServer = {
   url: string;
@@ -29,7 +115,10 @@ export async function startServer(
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const masterKey = options.masterKey ?? generateMasterKey();
-  const config = loadConfig(["--port", "0", "--data-dir", dataDir], { COFFER_MASTER_KEY: masterKey });
+  const config = loadConfig(["--port", "0", "--data-dir", dataDir], {
+    COFFER_MASTER_KEY: masterKey,
+    ...databaseEnv(dataDir),
+  });
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk, _encoding, done) {
@@ -68,7 +157,10 @@ export async function startServer(
     api: (method, path, body, token) => api(method, path, body, token === undefined ? rootToken : token),
     close: async () => {
       await server.close();
-      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) {
+        rmSync(dataDir, { recursive: true, force: true });
+        if (ON_POSTGRES) await dropSchema(dataDir);
+      }
     },
   };
 }

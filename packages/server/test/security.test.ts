@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { generateMasterKey, serve } from "@coffer/server";
 import { afterAll, describe, expect, it } from "vitest";
-import { secretsPath, startServer, tempDir } from "./helpers.ts";
+import { databaseEnv, rawSql, secretsPath, startServer, storedBytes, tempDir } from "./helpers.ts";
 
 /** Every encoding of a value that a leak could take. */
 function encodings(value: string): string[] {
@@ -16,12 +15,6 @@ function encodings(value: string): string[] {
     bytes.toString("hex"),
     encodeURIComponent(value),
   ];
-}
-
-function filesOf(dir: string): Buffer[] {
-  return readdirSync(dir)
-    .filter((name) => name.startsWith("coffer.db"))
-    .map((name) => readFileSync(join(dir, name)));
 }
 
 describe("a canary value", () => {
@@ -63,7 +56,7 @@ describe("a canary value", () => {
     }
     const logs = coffer.logs.join("");
     expect(logs.length).toBeGreaterThan(0);
-    const stored = Buffer.concat(filesOf(coffer.dataDir));
+    const stored = await storedBytes(coffer.dataDir);
     for (const form of encodings(canary)) {
       for (const { route, text, headers } of responses) {
         expect(text.includes(form), `response of ${route}`).toBe(false);
@@ -84,19 +77,19 @@ describe("tampering", () => {
     await coffer.api("POST", base, { key: "TARGET", value: "the-target-value" });
     await coffer.server.close();
 
-    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
-    const idOf = (key: string) =>
-      (db.prepare("select id from secrets where key = ?").get(key) as { id: string }).id;
-    const source = db
-      .prepare("select ciphertexts from secret_versions where secret_id = ?")
-      .get(idOf("SOURCE")) as {
-      ciphertexts: string;
-    };
-    db.prepare("update secret_versions set ciphertexts = ? where secret_id = ?").run(
-      source.ciphertexts,
-      idOf("TARGET"),
+    const db = await rawSql(coffer.dataDir);
+    const idOf = async (key: string) =>
+      String((await db.all("select id from secrets where key = ?", key))[0]?.["id"]);
+    const [source] = await db.all(
+      "select ciphertexts from secret_versions where secret_id = ?",
+      await idOf("SOURCE"),
     );
-    db.close();
+    await db.run(
+      "update secret_versions set ciphertexts = ? where secret_id = ?",
+      String(source?.["ciphertexts"]),
+      await idOf("TARGET"),
+    );
+    await db.close();
 
     const again = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
     try {
@@ -117,17 +110,14 @@ describe("tampering", () => {
     await coffer.api("POST", "/v1/projects", { slug: "flip" });
     await coffer.api("POST", base, { key: "K", value: "flip-me" });
     await coffer.server.close();
-    const db = new DatabaseSync(join(coffer.dataDir, "coffer.db"));
-    const row = db.prepare("select secret_id, ciphertexts from secret_versions").get() as {
-      secret_id: string;
-      ciphertexts: string;
-    };
-    const fields = JSON.parse(row.ciphertexts) as Record<string, string>;
+    const db = await rawSql(coffer.dataDir);
+    const [row] = await db.all("select secret_id, ciphertexts from secret_versions");
+    const fields = JSON.parse(String(row?.["ciphertexts"])) as Record<string, string>;
     const bytes = Buffer.from(fields["value"]!, "base64");
     bytes[bytes.length - 20]! ^= 0x01;
     fields["value"] = bytes.toString("base64");
-    db.prepare("update secret_versions set ciphertexts = ?").run(JSON.stringify(fields));
-    db.close();
+    await db.run("update secret_versions set ciphertexts = ?", JSON.stringify(fields));
+    await db.close();
     const again = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
     try {
       const response = await again.api("GET", `${base}/K/value`);
@@ -150,18 +140,23 @@ describe("the master key", () => {
     dirs.push(coffer.dataDir);
     await coffer.api("POST", "/v1/projects", { slug: "keep" });
     await coffer.server.close();
-    const file = join(coffer.dataDir, "coffer.db");
-    const before = createHash("sha256").update(readFileSync(file)).digest("hex");
+    const before = createHash("sha256")
+      .update(await storedBytes(coffer.dataDir))
+      .digest("hex");
     const out: string[] = [];
     const attempt = serve(
       ["--port", "0", "--data-dir", coffer.dataDir],
-      { COFFER_MASTER_KEY: generateMasterKey() },
+      { COFFER_MASTER_KEY: generateMasterKey(), ...databaseEnv(coffer.dataDir) },
       {
         write: (text: string) => out.push(text),
       },
     );
     await expect(attempt).rejects.toThrow(/master key does not match this instance's data/);
-    expect(createHash("sha256").update(readFileSync(file)).digest("hex")).toBe(before);
+    expect(
+      createHash("sha256")
+        .update(await storedBytes(coffer.dataDir))
+        .digest("hex"),
+    ).toBe(before);
     expect(out.join("")).not.toContain("listening");
     const right = await startServer({ dataDir: coffer.dataDir, masterKey: coffer.masterKey });
     expect((await right.api("GET", "/v1/projects/keep")).status).toBe(200);
@@ -170,7 +165,7 @@ describe("the master key", () => {
 
   it("a passphrase works as a master key, with its salt kept by the instance", async () => {
     const dataDir = tempDir();
-    const env = { COFFER_MASTER_KEY: "correct horse battery staple" };
+    const env = { COFFER_MASTER_KEY: "correct horse battery staple", ...databaseEnv(dataDir) };
     const first = await serve(["--port", "0", "--data-dir", dataDir], env, { write: () => undefined });
     await first.close();
     const second = await serve(["--port", "0", "--data-dir", dataDir], env, { write: () => undefined });
@@ -178,14 +173,17 @@ describe("the master key", () => {
     await expect(
       serve(
         ["--port", "0", "--data-dir", dataDir],
-        { COFFER_MASTER_KEY: "incorrect horse battery" },
+        { COFFER_MASTER_KEY: "incorrect horse battery", ...databaseEnv(dataDir) },
         { write: () => undefined },
       ),
     ).rejects.toThrow(/does not match/);
   });
 
   it("serve without a key says how to make one", async () => {
-    await expect(serve(["--port", "0", "--data-dir", tempDir()], {})).rejects.toThrow(/coffer keygen/);
+    const dataDir = tempDir();
+    await expect(serve(["--port", "0", "--data-dir", dataDir], databaseEnv(dataDir))).rejects.toThrow(
+      /coffer keygen/,
+    );
   });
 
   it("names an invalid configuration value", async () => {
@@ -210,7 +208,7 @@ describe("development mode", () => {
     const write = { write: (text: string) => out.push(text) };
     const first = await serve(
       ["--dev", "--port", "0", "--data-dir", dataDir, "--dev-root-token", token],
-      {},
+      databaseEnv(dataDir),
       write,
     );
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -228,7 +226,7 @@ describe("development mode", () => {
     expect(out.join("")).toContain(`Root token:  ${token}`);
     expect(existsSync(join(dataDir, "dev-master-key"))).toBe(true);
 
-    const second = await serve(["--dev", "--port", "0", "--data-dir", dataDir], {}, write);
+    const second = await serve(["--dev", "--port", "0", "--data-dir", dataDir], databaseEnv(dataDir), write);
     const generated = /Root token: {2}(coffer_\S+)/.exec(
       out.join("").split("Coffer listening").at(-2) ?? "",
     )?.[1];

@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { Kysely, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import type { Database, Db, Tx } from "./database.ts";
+import { createLocalBus, type InvalidationBus } from "./invalidation.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { adaptDatabase } from "./sqlite-driver.ts";
 
@@ -17,6 +18,8 @@ export type Store = {
   isInitialised(): Promise<boolean>;
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /** Tells every node (one, on SQLite) to drop cached data about a topic. */
+  bus: InvalidationBus;
   close(): Promise<void>;
 };
 
@@ -30,20 +33,30 @@ export function openSqliteStore(options: SqliteOptions): Store {
   native.exec("PRAGMA foreign_keys = ON");
   native.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adaptDatabase(native) }) });
-  return createStore(db, "sqlite");
-}
-
-function createStore(db: Db, dialect: Store["dialect"]): Store {
-  return {
-    dialect,
-    db,
-    transaction: (work) => db.transaction().execute(work),
+  return createStore(db, "sqlite", {
+    bus: createLocalBus(),
     async isInitialised() {
       const tables = await db.introspection.getTables();
       return tables.some((table) => table.name === "instance_meta");
     },
+  });
+}
+
+type DialectParts = { bus: InvalidationBus; isInitialised(): Promise<boolean>; migrationSchema?: string };
+
+export function createStore(db: Db, dialect: Store["dialect"], parts: DialectParts): Store {
+  return {
+    dialect,
+    db,
+    bus: parts.bus,
+    transaction: (work) => db.transaction().execute(work),
+    isInitialised: parts.isInitialised,
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider });
+      const migrator = new Migrator({
+        db,
+        provider: migrationProvider,
+        ...(parts.migrationSchema === undefined ? {} : { migrationTableSchema: parts.migrationSchema }),
+      });
       const { error, results } = await migrator.migrateToLatest();
       const failed = results?.find((result) => result.status === "Error");
       if (error !== undefined || failed !== undefined) {

@@ -1,5 +1,6 @@
 // The first schema: instance metadata, projects and their data keys, environments, secrets and versions, API tokens.
 import type { Kysely } from "kysely";
+import { sortableText } from "./dialect.ts";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -11,7 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("projects")
     .addColumn("id", "text", (c) => c.primaryKey())
-    .addColumn("slug", "text", (c) => c.notNull().unique())
+    .addColumn("slug", sortableText(db), (c) => c.notNull().unique())
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("description", "text", (c) => c.notNull())
     .addColumn("active_key_version", "integer", (c) => c.notNull())
@@ -32,7 +33,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable("environments")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("project_id", "text", (c) => c.notNull().references("projects.id").onDelete("cascade"))
-    .addColumn("slug", "text", (c) => c.notNull())
+    .addColumn("slug", sortableText(db), (c) => c.notNull())
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("position", "integer", (c) => c.notNull())
     .addColumn("created_at", "text", (c) => c.notNull())
@@ -43,7 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable("secrets")
     .addColumn("id", "text", (c) => c.primaryKey())
     .addColumn("environment_id", "text", (c) => c.notNull().references("environments.id").onDelete("cascade"))
-    .addColumn("key", "text", (c) => c.notNull())
+    .addColumn("key", sortableText(db), (c) => c.notNull())
     .addColumn("display_name", "text")
     .addColumn("description", "text", (c) => c.notNull())
     .addColumn("type", "text", (c) => c.notNull())

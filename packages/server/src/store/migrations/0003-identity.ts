@@ -1,11 +1,12 @@
 // People: users with scrypt password hashes, server-side sessions, and project memberships with roles.
 import type { Kysely } from "kysely";
+import { sortableText } from "./dialect.ts";
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("users")
     .addColumn("id", "text", (c) => c.primaryKey())
-    .addColumn("email", "text", (c) => c.notNull().unique())
+    .addColumn("email", sortableText(db), (c) => c.notNull().unique())
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("password_hash", "text", (c) => c.notNull())
     .addColumn("instance_admin", "integer", (c) => c.notNull())
