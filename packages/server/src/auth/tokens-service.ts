@@ -71,8 +71,9 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 export function createTokensService({ store, repo, keys, projects, audit, now }: Deps) {
-  // Token lookups are on every request: cached by hash, dropped on revocation.
+  // Token lookups are on every request: cached by hash, dropped on revocation here and on every other node.
   const cache = new Map<string, CachedToken>();
+  store.bus.subscribe("tokens", () => cache.clear());
 
   function principalOf(row: ApiTokenRow): TokenPrincipal {
     const projectIds = JSON.parse(row.projects) as string[];
@@ -151,7 +152,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
       if (token === undefined) throw new UnauthorizedError(undefined, true);
       const hash = keys.hashToken(token);
       const nowMs = Date.now();
-      let cached = cache.get(hash);
+      let cached = store.bus.healthy ? cache.get(hash) : undefined;
       if (cached === undefined) {
         const row = await repo.findByHash(store.db, hash);
         if (row === undefined || row.revoked_at !== null) {
@@ -300,6 +301,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
         );
       });
       cache.clear();
+      await store.bus.publish("tokens");
     },
 
     /** The development root token: previous generated ones are revoked, a fixed value is reused. */
@@ -311,6 +313,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
         throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
       await repo.revokeByCreator(store.db, SYSTEM_DEV, now());
       cache.clear();
+      await store.bus.publish("tokens");
       await insertToken(store.db, rootRow("dev-root", SYSTEM_DEV, now()), token);
       return token;
     },

@@ -33,7 +33,7 @@ type Deps = {
   users: UsersRepo;
   projects: ProjectsService;
   audit: AuditService;
-  onChange: () => void;
+  onChange: () => Promise<void>;
   now: () => string;
 };
 
@@ -125,7 +125,7 @@ export function createMembersService({ store, repo, users, projects, audit, onCh
           }),
         );
       });
-      onChange();
+      await onChange();
       return { userId: user.id, email, name: user.name, role, permissions: extras, createdAt: at };
     },
 
@@ -166,7 +166,7 @@ export function createMembersService({ store, repo, users, projects, audit, onCh
           }),
         );
       });
-      onChange();
+      await onChange();
       return (await this.list(ctx, slug)).find((member) => member.userId === userId) as Member;
     },
 
@@ -187,7 +187,7 @@ export function createMembersService({ store, repo, users, projects, audit, onCh
           auditEvent(ctx, "member.remove", { project: slug, details: { userId } }),
         );
       });
-      onChange();
+      await onChange();
     },
   };
 }

@@ -78,35 +78,57 @@ export function forbidden(principal: Principal, permission: Permission, projectS
 }
 
 export function createProjectsService({ store, repo, members, keys, audit, now }: Deps) {
-  // Hot-path caches: every request resolves a project and an environment. Cleared on any change.
+  // Hot-path caches: every request resolves a project and an environment. Dropped on any change, on this node
+  // and (through the store's bus) on every other; bypassed while the bus is down.
   let projectsBySlug: Map<string, ProjectRow> | undefined;
   const environmentsByProject = new Map<string, EnvironmentRow[]>();
 
-  function invalidate(): void {
+  function dropCaches(): void {
     projectsBySlug = undefined;
     environmentsByProject.clear();
   }
+  store.bus.subscribe("projects", dropCaches);
+
+  function invalidate(): Promise<void> {
+    dropCaches();
+    return store.bus.publish("projects");
+  }
 
   async function allProjects(): Promise<Map<string, ProjectRow>> {
-    if (projectsBySlug === undefined) {
+    if (projectsBySlug === undefined || !store.bus.healthy) {
       const rows = await repo.listProjects(store.db);
       projectsBySlug = new Map(rows.map((row) => [row.slug, row]));
     }
     return projectsBySlug;
   }
 
-  async function environmentsOf(projectId: string): Promise<EnvironmentRow[]> {
+  /** A slug missing from the cache may have been created on another node a moment ago: look once more. */
+  async function projectBySlug(slug: string): Promise<ProjectRow | undefined> {
+    const cached = (await allProjects()).get(slug);
+    if (cached !== undefined) return cached;
+    dropCaches();
+    return (await allProjects()).get(slug);
+  }
+
+  async function environmentsOf(projectId: string, fresh = false): Promise<EnvironmentRow[]> {
     let rows = environmentsByProject.get(projectId);
-    if (rows === undefined) {
+    if (rows === undefined || fresh || !store.bus.healthy) {
       rows = await repo.listEnvironments(store.db, projectId);
       environmentsByProject.set(projectId, rows);
     }
     return rows;
   }
 
+  async function environmentBySlug(projectId: string, slug: string): Promise<EnvironmentRow | undefined> {
+    return (
+      (await environmentsOf(projectId)).find((row) => row.slug === slug) ??
+      (await environmentsOf(projectId, true)).find((row) => row.slug === slug)
+    );
+  }
+
   /** A project the principal cannot see is reported exactly like one that does not exist. */
   async function visibleProject(principal: Principal, slug: string): Promise<ProjectRow> {
-    const project = (await allProjects()).get(slug);
+    const project = await projectBySlug(slug);
     if (project === undefined || !canSeeProject(principal, project.id)) {
       throw new NotFoundError(`Project "${slug}" not found`);
     }
@@ -125,7 +147,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
     permission: Permission,
   ): Promise<Scope> {
     const project = await visibleProject(principal, projectSlug);
-    const environment = (await environmentsOf(project.id)).find((row) => row.slug === environmentSlug);
+    const environment = await environmentBySlug(project.id, environmentSlug);
     if (environment === undefined || !canSeeEnvironment(principal, environmentSlug)) {
       throw new NotFoundError(`Environment "${environmentSlug}" not found in project "${projectSlug}"`);
     }
@@ -227,7 +249,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
           await audit.appendInTransaction(tx, auditEvent(ctx, "project.create", { project: slug }));
         });
       } finally {
-        invalidate();
+        await invalidate();
       }
       return toProject(project);
     },
@@ -264,7 +286,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
           }),
         );
       });
-      invalidate();
+      await invalidate();
       return toProject({ ...project, ...changes, updated_at: updatedAt });
     },
 
@@ -286,7 +308,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
         );
       });
       keys.forgetProject(project.id);
-      invalidate();
+      await invalidate();
     },
 
     async listEnvironments(ctx: RequestContext, slug: string): Promise<Environment[]> {
@@ -327,7 +349,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
           );
         });
       } finally {
-        invalidate();
+        await invalidate();
       }
       return toEnvironment(row);
     },
@@ -347,7 +369,7 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
           auditEvent(ctx, "environment.delete", { project: slug, environment: envSlug, details: { force } }),
         );
       });
-      invalidate();
+      await invalidate();
     },
   };
 }

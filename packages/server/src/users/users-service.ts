@@ -95,7 +95,13 @@ export function createUsersService(deps: Deps) {
     limiters.source.fail([`ip:${ip}`]);
     if (email !== undefined) limiters.account.fail([`account:${email}`]);
   };
+  // Sessions are looked up on every browser request: cached by hash, dropped on any change (on every node).
   const sessions = new Map<string, CachedSession>();
+  store.bus.subscribe("sessions", () => sessions.clear());
+  const dropSessions = () => {
+    sessions.clear();
+    return store.bus.publish("sessions");
+  };
   const anonymous = (origin: Origin, email: string) => ({
     principal: {
       kind: "user" as const,
@@ -154,8 +160,8 @@ export function createUsersService(deps: Deps) {
 
   return {
     /** Drops cached sessions, e.g. after a membership change, so the next request sees the new permissions. */
-    invalidate(): void {
-      sessions.clear();
+    invalidate(): Promise<void> {
+      return dropSessions();
     },
 
     async login(origin: Origin, input: { email: string; password: string }) {
@@ -204,7 +210,7 @@ export function createUsersService(deps: Deps) {
     /** Resolves a session cookie; state-changing requests must carry the session's CSRF token. */
     async authenticateSession(token: string, csrfHeader: string | undefined, safeMethod: boolean) {
       const hash = keys.hashToken(`session:${token}`);
-      let cached = sessions.get(hash);
+      let cached = store.bus.healthy ? sessions.get(hash) : undefined;
       if (cached === undefined) {
         const row = await repo.findSession(store.db, hash);
         const user = row === undefined ? undefined : await repo.findById(store.db, row.user_id);
@@ -247,7 +253,7 @@ export function createUsersService(deps: Deps) {
         await repo.revokeSession(tx, sessionId, now());
         await audit.appendInTransaction(tx, auditEvent(ctx, "auth.logout"));
       });
-      sessions.clear();
+      await dropSessions();
     },
 
     async me(ctx: RequestContext) {
@@ -276,7 +282,7 @@ export function createUsersService(deps: Deps) {
         await repo.revokeUserSessions(tx, user.id, now(), sessionId);
         await audit.appendInTransaction(tx, auditEvent(ctx, "user.password_change"));
       });
-      sessions.clear();
+      await dropSessions();
     },
 
     async list(ctx: RequestContext): Promise<User[]> {
@@ -315,7 +321,7 @@ export function createUsersService(deps: Deps) {
           auditEvent(ctx, "user.delete", { details: { userId: id, email: user.email } }),
         );
       });
-      sessions.clear();
+      await dropSessions();
     },
 
     async hasUsers(): Promise<boolean> {
@@ -357,7 +363,7 @@ export function createUsersService(deps: Deps) {
       } else {
         await repo.setPassword(store.db, existing.id, await hashPassword(password), now());
       }
-      sessions.clear();
+      await dropSessions();
       return password;
     },
 
