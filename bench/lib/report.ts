@@ -16,51 +16,50 @@ export function measureBackgroundLoad(): number {
 }
 
 export function printReport(reports: ScenarioReport[], options: BenchOptions, backgroundLoad: number): void {
-  const loads = reports.flatMap((report) =>
-    report.rows.flatMap((row) =>
-      row.kind === "load"
-        ? [
-            [
-              report.scenario,
-              row.target,
-              formatNumber(row.load.requestsPerSecond, 0),
-              formatNumber(row.load.p50Ms, 2),
-              formatNumber(row.load.p99Ms, 2),
-              `${row.load.errors}/${row.load.non2xx}`,
-            ],
-          ]
-        : [],
-    ),
-  );
-  const figures = reports.flatMap((report) =>
-    report.rows.flatMap((row) =>
-      row.kind === "figure"
-        ? [
-            [
-              report.scenario,
-              row.name,
-              `${formatNumber(row.value, 2)} ${row.unit}`,
-              formatGoal(row.value, row.goal),
-            ],
-          ]
-        : [],
-    ),
-  );
   const lines = [
     `${machineDescription()}; ${options.connections} connections, ${options.duration} s per run`,
   ];
+  // Other work on the machine lowers every figure; ratios taken within one run suffer less.
+  if (backgroundLoad > cpus().length / 4) {
+    lines.push(
+      `note: load average ${backgroundLoad.toFixed(2)} before the bench started: the machine was busy`,
+    );
+  }
+  const loads = loadTableRows(reports);
   if (loads.length > 0) {
     lines.push(
       "",
       ...formatTable(["scenario", "target", "req/s", "p50 ms", "p99 ms", "errors/non-2xx"], loads),
     );
   }
+  const figures = figureTableRows(reports);
   if (figures.length > 0) lines.push("", ...formatTable(["scenario", "figure", "value", "goal"], figures));
   for (const report of reports) {
     for (const failure of report.failures) lines.push(`FAILED ${report.scenario}: ${failure}`);
   }
   console.log(lines.join("\n"));
   console.log(`BENCH_RESULT ${JSON.stringify(resultJson(reports, options, backgroundLoad))}`);
+}
+
+function loadTableRows(reports: ScenarioReport[]): string[][] {
+  return reports.flatMap(({ scenario, rows }) =>
+    rows.flatMap((row) => {
+      if (row.kind !== "load") return [];
+      const { requestsPerSecond, p50Ms, p99Ms, errors, non2xx } = row.load;
+      const figures = [formatNumber(requestsPerSecond, 0), formatNumber(p50Ms, 2), formatNumber(p99Ms, 2)];
+      return [[scenario, row.target, ...figures, `${errors}/${non2xx}`]];
+    }),
+  );
+}
+
+function figureTableRows(reports: ScenarioReport[]): string[][] {
+  return reports.flatMap(({ scenario, rows }) =>
+    rows.flatMap((row) => {
+      if (row.kind !== "figure") return [];
+      const value = `${formatNumber(row.value, 2)} ${row.unit}`;
+      return [[scenario, row.name, value, formatGoal(row.value, row.goal)]];
+    }),
+  );
 }
 
 function resultJson(reports: ScenarioReport[], options: BenchOptions, backgroundLoad: number) {

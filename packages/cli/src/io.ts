@@ -4,6 +4,8 @@ import { createInterface } from "node:readline";
 
 export interface Writer {
   write(chunk: string): unknown;
+  /** True on a terminal: progress is then drawn as a bar rewritten in place. */
+  isTTY?: boolean;
 }
 
 export interface Io {

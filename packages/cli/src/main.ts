@@ -5,9 +5,12 @@ import { parseArgs } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
 import { type Command, type Entry, Flags, isGroup, ReportedFailure, UsageError } from "./args.ts";
 import { auditGroup } from "./commands/audit.ts";
+import { connectionsGroup } from "./commands/connections.ts";
 import { envsGroup } from "./commands/envs.ts";
 import { keygenCommand } from "./commands/keygen.ts";
+import { keysGroup } from "./commands/keys.ts";
 import { membersGroup } from "./commands/members.ts";
+import { backupCommand, restoreCommand } from "./commands/operator.ts";
 import { projectsGroup } from "./commands/projects.ts";
 import { secretsGroup } from "./commands/secrets.ts";
 import { serveCommand } from "./commands/serve.ts";
@@ -24,9 +27,13 @@ export const ENTRIES: Entry[] = [
   envsGroup,
   secretsGroup,
   tokensGroup,
+  connectionsGroup,
   usersGroup,
   membersGroup,
   auditGroup,
+  keysGroup,
+  backupCommand,
+  restoreCommand,
 ];
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -71,8 +78,13 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 async function runCommand(path: string[], command: Command, argv: string[], io: Io): Promise<number> {
   const usage = shortUsage(path, command);
   if (command.passThrough) {
-    await command.run({ args: argv, flags: new Flags({}), io });
-    return 0;
+    try {
+      await command.run({ args: argv, flags: new Flags({}), io });
+      return 0;
+    } catch (error) {
+      if (error instanceof UsageError) return usageError(io, error.message, usage);
+      throw error;
+    }
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {

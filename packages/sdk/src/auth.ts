@@ -2,7 +2,7 @@
 
 import type { Transport } from "./http.ts";
 import type { CallOptions } from "./scope.ts";
-import type { ChangePassword, Credentials, Me, Session } from "./types.ts";
+import type { ChangePassword, Credentials, Me, Session, SetupRequest, User } from "./types.ts";
 
 export class AuthApi {
   readonly #transport: Transport;
@@ -34,6 +34,20 @@ export class AuthApi {
   /** The caller: a signed-in person (with the session's CSRF token) or an API token. */
   async me(options?: CallOptions): Promise<Me> {
     return this.#transport.json<Me>({ method: "GET", path: "/v1/auth/me", signal: options?.signal });
+  }
+
+  /**
+   * Creates the first administrator of a new instance from its one-time setup token (needs no
+   * credentials); sign in afterwards with `login`.
+   */
+  async setup(request: SetupRequest, options?: CallOptions): Promise<User> {
+    const { token, email, password, name } = request;
+    return this.#transport.json<User>({
+      method: "POST",
+      path: "/v1/setup",
+      body: { token, email, password, name } satisfies SetupRequest,
+      signal: options?.signal,
+    });
   }
 
   /** Changes the signed-in person's password; the current one must be given. */

@@ -2,9 +2,11 @@
 
 import { AuditApi } from "./audit.ts";
 import { AuthApi } from "./auth.ts";
+import { ConnectionsApi } from "./connections.ts";
 import { EnvironmentsApi } from "./environments.ts";
 import { invalidArgument } from "./errors.ts";
 import { type CsrfTokenSource, isHeaderSafe, Transport } from "./http.ts";
+import { KeysApi } from "./keys.ts";
 import { MembersApi } from "./members.ts";
 import { ProjectsApi } from "./projects.ts";
 import { ProxyApi } from "./proxy.ts";
@@ -59,10 +61,12 @@ export class Coffer {
   readonly tokens: TokensApi;
   readonly references: ReferencesApi;
   readonly proxy: ProxyApi;
+  readonly connections: ConnectionsApi;
   readonly auth: AuthApi;
   readonly users: UsersApi;
   readonly members: MembersApi;
   readonly audit: AuditApi;
+  readonly keys: KeysApi;
   /** The default project and environment, from the options. */
   readonly project: string | undefined;
   readonly environment: string | undefined;
@@ -95,10 +99,12 @@ export class Coffer {
     this.tokens = new TokensApi(this.#transport);
     this.references = new ReferencesApi(this.#transport, defaults);
     this.proxy = new ProxyApi(this.#transport, defaults);
+    this.connections = new ConnectionsApi(this.#transport, defaults);
     this.auth = new AuthApi(this.#transport);
     this.users = new UsersApi(this.#transport);
     this.members = new MembersApi(this.#transport, defaults);
     this.audit = new AuditApi(this.#transport);
+    this.keys = new KeysApi(this.#transport);
   }
 
   /**

@@ -1,9 +1,16 @@
-// `coffer.proxy`: requests to a connection's upstream through Coffer, which adds the secrets itself;
-// the caller never holds them.
+// `coffer.proxy`: requests to a connection's upstream, or to any destination the secrets allow, through
+// Coffer, which adds the secrets itself; the caller never holds them.
 
 import { invalidArgument } from "./errors.ts";
 import type { Transport } from "./http.ts";
-import { type ScopeDefaults, scopeSegments, segment } from "./scope.ts";
+import {
+  type EnvironmentCallOptions,
+  environmentPath,
+  type ScopeDefaults,
+  scopeSegments,
+  segment,
+} from "./scope.ts";
+import type { HttpActionRequest, HttpActionResult } from "./types.ts";
 
 export interface ProxyRequestInit extends RequestInit {
   /** Overrides the client's default project for this request. */
@@ -32,6 +39,22 @@ export class ProxyApi {
     const scope = scopeSegments(this.#defaults, { project, environment });
     const target = `${segment(connection, "connection")}/${upstreamPath(path)}`;
     return this.#transport.raw(`/v1/proxy/${scope.project}/${scope.environment}/${target}`, requestInit);
+  }
+
+  /**
+   * Sends one HTTP request whose URL path and query, headers or body hold references (the HTTP request
+   * action); needs `secrets:use`. Coffer sends it only to a destination that every referenced secret
+   * allows — otherwise it fails with `egress_refused` and `details.rule` naming the rule — and returns
+   * the answer with each value replaced by `[REDACTED:NAME]`. A redirect is returned, never followed.
+   */
+  async request(request: HttpActionRequest, options?: EnvironmentCallOptions): Promise<HttpActionResult> {
+    const { method, url, headers, query, body, timeoutMs } = request;
+    return this.#transport.json<HttpActionResult>({
+      method: "POST",
+      path: `${environmentPath(this.#defaults, options)}/http`,
+      body: { method, url, headers, query, body, timeoutMs } satisfies HttpActionRequest,
+      signal: options?.signal,
+    });
   }
 }
 

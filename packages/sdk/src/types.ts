@@ -214,8 +214,24 @@ export interface ResolveRequest {
   template: JsonValue;
 }
 
+/** The answer of `POST …/resolve`: the template's shape with every reference replaced by its value. */
+export interface ResolveResponse {
+  resolved: JsonValue;
+}
+
 export interface ReferenceCheckRequest {
   template: JsonValue;
+}
+
+/** Where a reference sits: the JSON path of its string (empty for a string template), then line and column. */
+export interface ReferenceLocation {
+  path: (string | number)[];
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units as editors count. */
+  column: number;
+  /** From the start of the string, in UTF-16 code units. */
+  offset: number;
 }
 
 /** One reference found in a template (`$SECRET/NAME.field` or `{{ secrets.NAME.field }}`). */
@@ -223,12 +239,108 @@ export interface ReferenceStatus {
   /** The reference as written in the template. */
   reference: string;
   key: string;
-  field: string | null;
+  /** The field looked up: `value` when the reference names none. */
+  field: string;
+  syntax: "dollar" | "braces";
+  location: ReferenceLocation;
   exists: boolean;
+  problem: "secret_not_found" | "field_not_found" | null;
 }
 
 export interface ReferenceCheck {
+  /** True when every reference exists. */
+  ok: boolean;
   references: ReferenceStatus[];
+}
+
+// Connections and egress (issue 5)
+
+/** The methods a connection can allow and the HTTP action can send. */
+export type ProxyMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS";
+
+/** Defaults for a known API: `openai`, `anthropic`, or `openai-compatible` (with your own `baseUrl`). */
+export type ConnectionPreset = "openai" | "anthropic" | "openai-compatible";
+
+/** A named upstream of the egress proxy. It holds references, never values. */
+export interface Connection {
+  name: string;
+  description: string;
+  preset: string | null;
+  /** `https://host[:port][/path]`, without a trailing slash. */
+  baseUrl: string;
+  /** Header name (lowercase) → template, resolved at every proxied request. */
+  headers: Record<string, string>;
+  /** Query parameter → template, added to every proxied request. */
+  query: Record<string, string>;
+  /** `null`: every method. */
+  methods: ProxyMethod[] | null;
+  /** Path globs below the base URL (`/v1/**`, `/v1/models/*`); `null`: every path. */
+  paths: string[] | null;
+  /** Longest wait for the answer's headers and between two of its chunks. */
+  timeoutMs: number;
+  /** Largest request body accepted. */
+  maxBodyBytes: number;
+  /** The secret keys its templates reference. */
+  references: string[];
+  createdAt: string;
+  createdBy: Actor;
+  updatedAt: string;
+  updatedBy: Actor;
+}
+
+/** The settings of a connection; on update, only the ones given change (`null` allows every method/path). */
+export interface ConnectionSettings {
+  description?: string;
+  baseUrl?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  methods?: ProxyMethod[] | null;
+  paths?: string[] | null;
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+/**
+ * `{ name, preset: "openai", secret: "OPENAI_API_KEY" }` is enough for a preset; explicit settings override
+ * the preset's.
+ */
+export interface CreateConnection extends ConnectionSettings {
+  name: string;
+  preset?: ConnectionPreset;
+  /** With a preset: the key of the secret holding the API key. */
+  secret?: string;
+}
+
+export type UpdateConnection = ConnectionSettings;
+
+export interface ConnectionList {
+  connections: Connection[];
+}
+
+/**
+ * An HTTP request whose URL path and query, headers or body hold references. It is sent only to a
+ * destination that every referenced secret allows.
+ */
+export interface HttpActionRequest {
+  method: ProxyMethod;
+  /** An https URL; references may appear in its path and query, never in its host. */
+  url: string;
+  headers?: Record<string, string>;
+  /** Appended to the URL's query. */
+  query?: Record<string, string>;
+  /** A string is sent as is; any other JSON value is sent as `application/json`. */
+  body?: JsonValue;
+  timeoutMs?: number;
+}
+
+/** The upstream's answer, with every value the request used replaced by `[REDACTED:NAME]`. */
+export interface HttpActionResult {
+  /** The upstream's status; a redirect is returned here, never followed. */
+  status: number;
+  headers: Record<string, string | string[]>;
+  body: string;
+  /** `base64` when the body is not UTF-8 text. */
+  bodyEncoding: "utf8" | "base64";
 }
 
 // People and sessions (issue 3)
@@ -276,6 +388,16 @@ export interface Me {
   user: User | null;
   /** The session's CSRF token, to pick up a session after a page reload; `null` for a token. */
   csrfToken: string | null;
+}
+
+/** The first administrator of a new instance, created with the one-time token of the setup link. */
+export interface SetupRequest {
+  /** The `token` of the `/setup?token=…` link `coffer serve` printed. */
+  token: string;
+  email: string;
+  /** At least 12 characters. */
+  password: string;
+  name?: string;
 }
 
 export interface ChangePassword {
@@ -397,3 +519,40 @@ export type AuditVerification =
         reason: string;
       };
     };
+
+// Key management (issue 6)
+
+/** One data key version of a project, and how many stored values it still protects. */
+export interface KeyVersionStatus {
+  version: number;
+  /** The version new values are sealed with. */
+  active: boolean;
+  values: number;
+}
+
+export interface ProjectKeyStatus {
+  project: string;
+  activeVersion: number;
+  /** Oldest first; versions nothing uses any more are deleted once a rotation finishes. */
+  versions: KeyVersionStatus[];
+}
+
+/** The answer of `GET /v1/keys/status` (instance admins). */
+export interface KeysStatus {
+  projects: ProjectKeyStatus[];
+  /**
+   * The background re-encryption: `remaining` counts the values still sealed with an older version than
+   * their project's active one; `running` says whether this server is working on them now.
+   */
+  rotation: { running: boolean; remaining: number };
+}
+
+export interface RotateDataKeys {
+  /** Omit for every project. */
+  project?: string;
+}
+
+/** The answer of `POST /v1/keys/rotate-data` (202): the projects that got a new data key version. */
+export interface DataKeyRotationStarted {
+  projects: string[];
+}

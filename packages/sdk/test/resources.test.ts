@@ -101,7 +101,9 @@ describe("projects, environments and tokens", () => {
 
 describe("references and the proxy", () => {
   it("resolves a template by posting it and returns the resolved document", async () => {
-    const server = await fakeCoffer(() => ({ json: { headers: { Authorization: "Bearer sk-live" } } }));
+    const server = await fakeCoffer(() => ({
+      json: { resolved: { headers: { Authorization: "Bearer sk-live" } } },
+    }));
     const resolved = await clientOf(server).resolve({
       headers: { Authorization: "Bearer $SECRET/OPENAI_API_KEY" },
     });
@@ -115,7 +117,7 @@ describe("references and the proxy", () => {
   });
 
   it("resolves a string template to a string", async () => {
-    const server = await fakeCoffer(() => ({ json: "Bearer sk-live" }));
+    const server = await fakeCoffer(() => ({ json: { resolved: "Bearer sk-live" } }));
     const resolved: string = await clientOf(server).resolve("Bearer $SECRET/K", { environment: "staging" });
     expect(resolved).toBe("Bearer sk-live");
     expect(server.requests[0]?.url).toBe("/v1/projects/payments/environments/staging/resolve");
@@ -124,7 +126,18 @@ describe("references and the proxy", () => {
 
   it("checks the references of a template without resolving them", async () => {
     const check = {
-      references: [{ reference: "{{ secrets.DB.password }}", key: "DB", field: "password", exists: true }],
+      ok: true,
+      references: [
+        {
+          reference: "{{ secrets.DB.password }}",
+          key: "DB",
+          field: "password",
+          syntax: "braces",
+          location: { path: [], line: 1, column: 3, offset: 2 },
+          exists: true,
+          problem: null,
+        },
+      ],
     };
     const server = await fakeCoffer(() => ({ json: check }));
     expect(await clientOf(server).references.check("x {{ secrets.DB.password }}")).toEqual(check);

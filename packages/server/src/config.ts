@@ -12,6 +12,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Config = {
   host: string;
   port: number;
+  /** A second listener serving the Vault-compatible API at /v1/… (for clients that cannot add /vault). */
+  vaultPort: number | undefined;
   dataDir: string;
   databaseFile: string;
   /** PostgreSQL instead of the embedded SQLite file, for several nodes. */
@@ -20,6 +22,8 @@ export type Config = {
   devRootToken: string | undefined;
   /** Absent only in dev mode, where serve generates (and keeps) a development key. */
   masterKey: MasterKeyInput | undefined;
+  /** The key a master-key rotation replaces, accepted during the transition window (COFFER_MASTER_KEY_PREVIOUS). */
+  masterKeyPrevious: MasterKeyInput | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   /** The first administrator, created on a start that finds no users. */
@@ -87,21 +91,22 @@ function readAdmin(env: Env): Config["admin"] {
   return { email, password };
 }
 
-function readMasterKey(env: Env): MasterKeyInput | undefined {
-  const inline = env["COFFER_MASTER_KEY"];
-  const file = env["COFFER_MASTER_KEY_FILE"];
+/** A master key from `NAME` or `NAME_FILE` (never both). */
+export function readMasterKey(env: Env, name = "COFFER_MASTER_KEY"): MasterKeyInput | undefined {
+  const inline = env[name];
+  const file = env[`${name}_FILE`];
   if (inline !== undefined && inline !== "" && file !== undefined && file !== "") {
-    throw new ConfigError("Set only one of COFFER_MASTER_KEY and COFFER_MASTER_KEY_FILE");
+    throw new ConfigError(`Set only one of ${name} and ${name}_FILE`);
   }
   let text: string | undefined;
-  let source = "COFFER_MASTER_KEY";
+  let source = name;
   if (file !== undefined && file !== "") {
-    source = "COFFER_MASTER_KEY_FILE";
+    source = `${name}_FILE`;
     try {
       text = readFileSync(file, "utf8");
     } catch (error) {
       throw new ConfigError(
-        `COFFER_MASTER_KEY_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+        `${source}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
       );
     }
   } else if (inline !== undefined && inline !== "") {
@@ -116,12 +121,14 @@ function readMasterKey(env: Env): MasterKeyInput | undefined {
   }
 }
 
-export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PORT] [--data-dir DIR] [--dev-root-token TOKEN] [--log-level LEVEL]
+export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PORT] [--vault-port PORT] [--data-dir DIR] [--dev-root-token TOKEN] [--log-level LEVEL]
 
   --dev               development mode: generates (and keeps) a master key in the data directory and prints
                       an admin token. Never for production.
   --host HOST         address to listen on (COFFER_HOST, default 127.0.0.1)
   --port PORT         port (COFFER_PORT, default ${DEFAULT_PORT}; 0 picks a free one)
+  --vault-port PORT   also serve the Vault KV v2-compatible API at /v1/ on this port (COFFER_VAULT_PORT; it is
+                      always at /vault/v1/ on the main port)
   --data-dir DIR      where the embedded database lives (COFFER_DATA_DIR, default ./coffer-data)
   --dev-root-token T  fixes the development admin token's value (COFFER_DEV_ROOT_TOKEN)
   --log-level LEVEL   ${LOG_LEVELS.join(", ")} (COFFER_LOG_LEVEL, default info)
@@ -142,6 +149,14 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   const portText = flags.port ?? env["COFFER_PORT"];
   const port =
     portText === undefined ? DEFAULT_PORT : parsePort(portText, flags.port ? "--port" : "COFFER_PORT");
+  const vaultPortText = flags["vault-port"] ?? env["COFFER_VAULT_PORT"];
+  const vaultPort =
+    vaultPortText === undefined || vaultPortText === ""
+      ? undefined
+      : parsePort(vaultPortText, flags["vault-port"] ? "--vault-port" : "COFFER_VAULT_PORT");
+  if (vaultPort !== undefined && vaultPort !== 0 && vaultPort === port) {
+    throw new ConfigError("--vault-port/COFFER_VAULT_PORT must differ from the main port");
+  }
   const host = flags.host ?? env["COFFER_HOST"] ?? "127.0.0.1";
   if (host.trim() === "") throw new ConfigError("--host/COFFER_HOST must not be empty");
   const dataDir = resolve(cwd, flags["data-dir"] ?? env["COFFER_DATA_DIR"] ?? "coffer-data");
@@ -176,12 +191,14 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   return {
     host,
     port,
+    vaultPort,
     dataDir,
     databaseFile: resolve(dataDir, "coffer.db"),
     database: readDatabase(env),
     dev,
     devRootToken,
     masterKey,
+    masterKeyPrevious: readMasterKey(env, "COFFER_MASTER_KEY_PREVIOUS"),
     logLevel,
     bodyLimitBytes: 1024 * 1024,
     admin: readAdmin(env),
@@ -197,6 +214,18 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   };
 }
 
+/** What the operator commands (backup, restore, key rotation) need: where the data is, and the keys. */
+export function loadStoreConfig(dataDirFlag: string | undefined, env: Env, cwd = process.cwd()) {
+  const dataDir = resolve(cwd, dataDirFlag ?? env["COFFER_DATA_DIR"] ?? "coffer-data");
+  return {
+    dataDir,
+    databaseFile: resolve(dataDir, "coffer.db"),
+    database: readDatabase(env),
+    masterKey: readMasterKey(env),
+    masterKeyPrevious: readMasterKey(env, "COFFER_MASTER_KEY_PREVIOUS"),
+  };
+}
+
 function parseServeFlags(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -206,6 +235,7 @@ function parseServeFlags(argv: string[]) {
       dev: { type: "boolean" },
       host: { type: "string" },
       port: { type: "string" },
+      "vault-port": { type: "string" },
       "data-dir": { type: "string" },
       "dev-root-token": { type: "string" },
       "log-level": { type: "string" },

@@ -5,10 +5,16 @@ import { type AuditService, createAuditService } from "./audit/audit-service.ts"
 import { createFailureLimiter } from "./auth/rate-limit.ts";
 import { createTokensRepo } from "./auth/tokens-repo.ts";
 import { createTokensService, type TokensService } from "./auth/tokens-service.ts";
+import { installListMethodShim } from "./compat-vault/list-method-shim.ts";
+import { createVaultListener } from "./compat-vault/vault-listener.ts";
+import { createVaultServices } from "./compat-vault/vault-services.ts";
 import type { Config } from "./config.ts";
+import { createConnectionsRepo } from "./connections/connections-repo.ts";
+import { createConnectionsService } from "./connections/connections-service.ts";
 import type { MasterKeyInput } from "./crypto/master-key.ts";
 import { buildApp } from "./http/app.ts";
 import type { App } from "./http/app-type.ts";
+import { createDataKeyRotation } from "./keys/data-key-rotation.ts";
 import { createKeysRepo } from "./keys/keys-repo.ts";
 import { openKeys } from "./keys/keys-service.ts";
 import { createLogger } from "./logger.ts";
@@ -16,6 +22,11 @@ import { createMembersRepo } from "./members/members-repo.ts";
 import { createMembersService } from "./members/members-service.ts";
 import { createProjectsRepo } from "./projects/projects-repo.ts";
 import { createProjectsService } from "./projects/projects-service.ts";
+import { createEgressAgent } from "./proxy/egress-agent.ts";
+import { createEgressClient } from "./proxy/egress-client.ts";
+import { createHttpActionService } from "./proxy/http-action-service.ts";
+import { createProxyService } from "./proxy/proxy-service.ts";
+import { createRefsService } from "./refs/refs-service.ts";
 import { createSecretsRepo } from "./secrets/secrets-repo.ts";
 import { createSecretsService } from "./secrets/secrets-service.ts";
 import { openPostgresStore } from "./store/postgres-store.ts";
@@ -31,6 +42,8 @@ export type CofferServer = {
   /** True when this start created the instance (a new, empty database). */
   created: boolean;
   listen(): Promise<string>;
+  /** The address of the Vault-compatible listener (--vault-port) once listening; undefined without one. */
+  vaultUrl(): string | undefined;
   close(): Promise<void>;
 };
 
@@ -51,7 +64,10 @@ function disabledAudit(): AuditService {
 }
 
 /** The embedded SQLite file by default; PostgreSQL when COFFER_DATABASE_URL is set. */
-export async function openStore(config: Config, logger?: Logger): Promise<Store> {
+export async function openStore(
+  config: Pick<Config, "database" | "databaseFile">,
+  logger?: Logger,
+): Promise<Store> {
   if (config.database === undefined) return openSqliteStore({ file: config.databaseFile });
   return openPostgresStore({ ...config.database, ...(logger === undefined ? {} : { logger }) });
 }
@@ -63,7 +79,12 @@ export async function createServer(config: Config, options: ServerOptions): Prom
   try {
     const created = !(await store.isInitialised());
     const keysRepo = createKeysRepo();
-    const keys = await openKeys(store, keysRepo, options.masterKey, now);
+    const keys = await openKeys(
+      store,
+      keysRepo,
+      { current: options.masterKey, previous: config.masterKeyPrevious },
+      now,
+    );
     const audit = config.benchDisableAudit
       ? disabledAudit()
       : createAuditService({ store, repo: createAuditRepo(), key: keys.auditKey, now });
@@ -114,6 +135,19 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       onChange: () => users.invalidate(),
       now,
     });
+    const policy = { allowLoopback: config.proxyAllowLoopback };
+    const connections = createConnectionsService({
+      store,
+      repo: createConnectionsRepo(),
+      projects,
+      audit,
+      allowLoopback: policy.allowLoopback,
+      now,
+    });
+    const refs = createRefsService({ store, secretsRepo: createSecretsRepo(), keys, projects, audit, now });
+    const egress = createEgressClient(createEgressAgent(policy));
+    const proxy = createProxyService({ projects, connections, refs, audit, egress });
+    const httpActions = createHttpActionService({ projects, refs, audit, egress, policy });
     const tokenLimiter = createFailureLimiter({
       describe: "token authentications from this address",
       maxFailures: 20,
@@ -121,7 +155,9 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       baseLockMs: 10_000,
       maxLockMs: 15 * MINUTE,
     });
+    const keyRotation = createDataKeyRotation({ store, repo: keysRepo, keys, projects, audit, logger, now });
     const app = await buildApp({
+      keyRotation,
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       projects,
@@ -130,9 +166,26 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       users,
       members,
       audit,
+      connections,
+      refs,
+      proxy,
+      httpActions,
       tokenLimiter,
+      vault: createVaultServices({
+        store,
+        projects,
+        keys,
+        audit,
+        secretsRepo: createSecretsRepo(),
+        tokensRepo: createTokensRepo(),
+        now,
+      }),
       ready: store.ping,
     });
+    // Vault clients send the LIST method, which Node's HTTP parser refuses: both listeners read through a shim.
+    installListMethodShim(app.server);
+    const vaultListener = config.vaultPort === undefined ? undefined : createVaultListener(app);
+    let vaultUrl: string | undefined;
     return {
       app,
       tokens,
@@ -141,13 +194,22 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       created,
       async listen() {
         await app.listen({ host: config.host, port: config.port });
+        // An interrupted data-key rotation picks up where it stopped.
+        keyRotation.resume();
         const address = app.server.address();
         const port = typeof address === "object" && address !== null ? address.port : config.port;
         const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+        if (vaultListener !== undefined && config.vaultPort !== undefined) {
+          vaultUrl = await vaultListener.listen(config.host, config.vaultPort);
+        }
         return `http://${host}:${port}`;
       },
+      vaultUrl: () => vaultUrl,
       async close() {
+        await vaultListener?.close();
         await app.close();
+        await keyRotation.stop();
+        await egress.close();
         await audit.close();
         await store.close();
       },

@@ -105,6 +105,8 @@ export async function serve(
       );
     }
     out.write(`${lines.join("\n")}${lines.length > 0 ? "\n" : ""}Coffer listening on ${url}\n`);
+    const vaultUrl = server.vaultUrl();
+    if (vaultUrl !== undefined) out.write(`Vault-compatible API listening on ${vaultUrl} (VAULT_ADDR)\n`);
     return { url, close: () => server.close() };
   } catch (error) {
     await server.close();

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLES, type Role } from "../src/auth/permissions.ts";
 import { asUser, createUser, type Session, signIn, startServer, type TestServer } from "./helpers.ts";
+import { startEchoUpstream, type Upstream } from "./upstreams.ts";
 
 type Rule =
   | { kind: "public" }
@@ -55,12 +56,30 @@ const RULES: Record<string, Rule> = {
   "DELETE /v1/users/{id}": { kind: "instance-admin" },
   "GET /v1/audit": { kind: "audit-reader" },
   "POST /v1/audit/verify": { kind: "instance-admin" },
+  "GET /v1/keys/status": { kind: "instance-admin" },
+  "POST /v1/keys/rotate-data": { kind: "instance-admin" },
+  "GET /v1/projects/{project}/connections": perm("secrets:list"),
+  "POST /v1/projects/{project}/connections": perm("connections:manage"),
+  "GET /v1/projects/{project}/connections/{connection}": perm("secrets:list"),
+  "PATCH /v1/projects/{project}/connections/{connection}": perm("connections:manage"),
+  "DELETE /v1/projects/{project}/connections/{connection}": perm("connections:manage"),
+  "POST /v1/projects/{project}/environments/{env}/resolve": perm("secrets:reveal"),
+  "POST /v1/projects/{project}/environments/{env}/references/check": perm("secrets:list"),
+  "POST /v1/projects/{project}/environments/{env}/http": perm("secrets:use"),
+  ...Object.fromEntries(
+    ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"].map((method) => [
+      `${method} /v1/proxy/{project}/{env}/{connection}/{*}`,
+      perm("secrets:use"),
+    ]),
+  ),
 };
 
 const PASSWORD = "correct-horse-battery";
 const ROLE_NAMES = Object.keys(ROLES) as Role[];
 
 let coffer: TestServer;
+/** The upstream of every project's connection "conn", and the one allowed destination of "K". */
+let echo: Upstream;
 const sessions = new Map<Role, Session>();
 const userIds = new Map<string, string>();
 let counter = 0;
@@ -73,7 +92,12 @@ async function fixture() {
   await coffer.api("POST", "/v1/projects", { slug });
   const base = `/v1/projects/${slug}/environments/development/secrets`;
   await coffer.api("POST", base, { key: "K", value: "v1" });
-  await coffer.api("PATCH", `${base}/K`, { value: "v2" });
+  await coffer.api("PATCH", `${base}/K`, { value: "v2", allowedDestinations: [`127.0.0.1:${echo.port}`] });
+  await coffer.api("POST", `/v1/projects/${slug}/connections`, {
+    name: "conn",
+    baseUrl: echo.url,
+    headers: { "x-key": "$SECRET/K" },
+  });
   for (const role of ROLE_NAMES) {
     await coffer.api("POST", `/v1/projects/${slug}/members`, { email: `${role}@matrix.test`, role });
   }
@@ -89,7 +113,12 @@ async function fixture() {
 function concrete(path: string, project: string, n: number, tokenId: string): string {
   return path
     .replace("{project}", project)
-    .replace("{env}", path.includes("/environments/{env}/") ? "development" : "staging")
+    .replace(
+      "{env}",
+      path.includes("/environments/{env}/") || path.startsWith("/v1/proxy/") ? "development" : "staging",
+    )
+    .replace("{connection}", "conn")
+    .replace("{*}", "anything")
     .replace("{key}", "K")
     .replace("{version}", "1")
     .replace("{userId}", userIds.get("extra") ?? "")
@@ -113,6 +142,16 @@ function bodyFor(method: string, path: string, slug: string, n: number): unknown
     "POST /v1/users": { email: `u${n}@matrix.test`, password: PASSWORD },
     "POST /v1/auth/password": { currentPassword: PASSWORD, newPassword: PASSWORD },
     "POST /v1/audit/verify": {},
+    "POST /v1/keys/rotate-data": {},
+    "POST /v1/projects/{project}/connections": { name: `c${n}`, baseUrl: echo.url },
+    "PATCH /v1/projects/{project}/connections/{connection}": { description: `d${n}` },
+    "POST /v1/projects/{project}/environments/{env}/resolve": { template: "$SECRET/K" },
+    "POST /v1/projects/{project}/environments/{env}/references/check": { template: "$SECRET/K" },
+    "POST /v1/projects/{project}/environments/{env}/http": {
+      method: "GET",
+      url: `${echo.url}/`,
+      headers: { "x-key": "$SECRET/K" },
+    },
   };
   return table[`${method} ${path}`];
 }
@@ -135,7 +174,8 @@ function allowed(rule: Rule, role: Role): boolean {
 }
 
 beforeAll(async () => {
-  coffer = await startServer();
+  echo = await startEchoUpstream();
+  coffer = await startServer({ env: { COFFER_PROXY_ALLOW_LOOPBACK: "1" } });
   for (const name of [...ROLE_NAMES, "extra", "newbie", "spare"]) {
     userIds.set(name, await createUser(coffer, `${name}@matrix.test`, PASSWORD));
   }
@@ -149,7 +189,10 @@ beforeAll(async () => {
     Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
   );
 });
-afterAll(() => coffer.close());
+afterAll(async () => {
+  await coffer.close();
+  await echo.close();
+});
 
 describe("the authorization matrix", () => {
   it("has a rule for every route in the OpenAPI document", () => {
@@ -201,7 +244,8 @@ describe("the authorization matrix", () => {
           bodyFor(method, path, "foreign", 0),
         );
         if (response.status !== 404) failures.push(`${role} ${method} ${path}: ${response.status}`);
-        else if (!/^Project "foreign" not found$/.test(response.body.error.message))
+        // A HEAD answer has no body to hold the message.
+        else if (method !== "HEAD" && !/^Project "foreign" not found$/.test(response.body.error.message))
           failures.push(`${role} ${method} ${path}: ${response.body.error.message}`);
       }
     }

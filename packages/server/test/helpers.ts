@@ -111,13 +111,15 @@ export function tempDir(prefix = "coffer-test-"): string {
 }
 
 export async function startServer(
-  options: { dataDir?: string; masterKey?: string } = {},
+  /** `env`: more environment variables for the server's configuration (e.g. COFFER_PROXY_ALLOW_LOOPBACK). */
+  options: { dataDir?: string; masterKey?: string; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   const masterKey = options.masterKey ?? generateMasterKey();
   const config = loadConfig(["--port", "0", "--data-dir", dataDir], {
     COFFER_MASTER_KEY: masterKey,
     ...databaseEnv(dataDir),
+    ...options.env,
   });
   const logs: string[] = [];
   const logDestination = new Writable({

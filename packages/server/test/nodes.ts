@@ -57,6 +57,33 @@ export function startNode(
   });
 }
 
+/** Runs a one-shot `coffer …` command (backup, restore, keys rotate-master) to its end. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin = "",
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env["PATH"] ?? "", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: timeoutMs,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += String(chunk);
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
 export async function call(url: string, token: string, method: string, path: string, body?: unknown) {
   const response = await fetch(url + path, {
     method,

@@ -12,6 +12,8 @@ export type Keyring = {
   /** A fresh random data key and its wrapped form, bound to its project and version. */
   newDataKey(owner: string, version: number): WrappedDataKey;
   unwrapDataKey(owner: string, version: number, wrapped: Buffer): KeyObject;
+  /** Wraps an existing data key (for re-wrapping under a new master key). */
+  wrapDataKey(owner: string, version: number, key: KeyObject): Buffer;
   makeKeyCheck(): Buffer;
   /** True when the key check was sealed by this master key. */
   verifyKeyCheck(check: Buffer): boolean;
@@ -26,6 +28,14 @@ export function createKeyring(masterKey: KeyObject): Keyring {
       const key = createSecretKey(raw);
       raw.fill(0);
       return { key, wrapped };
+    },
+    wrapDataKey(owner, version, key) {
+      const raw = key.export();
+      try {
+        return encrypt(masterKey, 1, raw, binding(owner, version));
+      } finally {
+        raw.fill(0);
+      }
     },
     unwrapDataKey(owner, version, wrapped) {
       const raw = decrypt(masterKey, wrapped, binding(owner, version));
@@ -44,5 +54,30 @@ export function createKeyring(masterKey: KeyObject): Keyring {
         throw error;
       }
     },
+  };
+}
+
+/**
+ * Several master keys at once, for the transition window of a master-key rotation: new wraps and key checks use
+ * the first; unwrapping accepts any of them.
+ */
+export function chainKeyrings(primary: Keyring, ...older: Keyring[]): Keyring {
+  const all = [primary, ...older];
+  return {
+    newDataKey: primary.newDataKey,
+    wrapDataKey: primary.wrapDataKey,
+    makeKeyCheck: primary.makeKeyCheck,
+    unwrapDataKey(owner, version, wrapped) {
+      let failure: unknown;
+      for (const keyring of all) {
+        try {
+          return keyring.unwrapDataKey(owner, version, wrapped);
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure;
+    },
+    verifyKeyCheck: (check) => all.some((keyring) => keyring.verifyKeyCheck(check)),
   };
 }

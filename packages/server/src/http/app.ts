@@ -10,15 +10,27 @@ import { isInstanceAdmin, type Principal, permissionsOn } from "../auth/permissi
 import type { FailureLimiter } from "../auth/rate-limit.ts";
 import { registerTokenRoutes } from "../auth/tokens-routes.ts";
 import type { TokensService } from "../auth/tokens-service.ts";
+import { registerVaultRoutes } from "../compat-vault/vault-routes.ts";
+import type { VaultServices } from "../compat-vault/vault-services.ts";
+import { registerConnectionRoutes } from "../connections/connections-routes.ts";
+import type { ConnectionsService } from "../connections/connections-service.ts";
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from "../errors.ts";
+import type { DataKeyRotation } from "../keys/data-key-rotation.ts";
+import { registerKeyRoutes } from "../keys/keys-routes.ts";
 import { registerMemberRoutes } from "../members/members-routes.ts";
 import type { MembersService } from "../members/members-service.ts";
 import { registerProjectRoutes } from "../projects/projects-routes.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
+import type { HttpActionService } from "../proxy/http-action-service.ts";
+import { registerProxyRoutes } from "../proxy/proxy-routes.ts";
+import type { ProxyService } from "../proxy/proxy-service.ts";
+import { registerRefsRoutes } from "../refs/refs-routes.ts";
+import type { RefsService } from "../refs/refs-service.ts";
 import { registerSecretRoutes } from "../secrets/secrets-routes.ts";
 import type { SecretsService } from "../secrets/secrets-service.ts";
 import { origin, registerUserRoutes } from "../users/users-routes.ts";
 import { SESSION_COOKIE, type UsersService } from "../users/users-service.ts";
+import { registerWebRoutes } from "../web/web-routes.ts";
 import type { App } from "./app-type.ts";
 import { actionOf } from "./audit-actions.ts";
 import { describeError, errorBody } from "./errors.ts";
@@ -33,7 +45,14 @@ export type AppDeps = {
   users: UsersService;
   members: MembersService;
   audit: AuditService;
+  connections: ConnectionsService;
+  refs: RefsService;
+  proxy: ProxyService;
+  httpActions: HttpActionService;
   tokenLimiter: FailureLimiter;
+  keyRotation: DataKeyRotation;
+  /** The Vault KV v2-compatible API, served under /vault/v1/. */
+  vault: VaultServices;
   ready: () => Promise<void>;
 };
 
@@ -190,6 +209,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerTokenRoutes(app, deps.tokens);
   registerUserRoutes(app, deps.users);
   registerMemberRoutes(app, deps.members);
+  registerKeyRoutes(app, deps.keyRotation);
+  registerConnectionRoutes(app, deps.connections);
+  registerRefsRoutes(app, deps.refs);
+  registerProxyRoutes(app, { proxy: deps.proxy, httpActions: deps.httpActions });
   registerAuditRoutes(app, {
     audit: deps.audit,
     async authorize(request) {
@@ -223,6 +246,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       }
     },
   });
+  await registerVaultRoutes(app, {
+    ...deps.vault,
+    tokens: deps.tokens,
+    tokenLimiter: deps.tokenLimiter,
+    audit: deps.audit,
+  });
+  // Last: the web UI answers every GET path that no API route claims.
+  registerWebRoutes(app);
   await app.ready();
   return app;
 }

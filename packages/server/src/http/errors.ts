@@ -1,16 +1,22 @@
 // The one place where errors become HTTP responses: status, `{ error: { code, message, details } }`, no input echoed.
 import type { FastifyError, FastifyRequest } from "fastify";
 import { CofferError } from "../errors.ts";
+import { TemplateReferenceError } from "../refs/index.ts";
 
 const STATUS_BY_CODE: Record<string, number> = {
   validation_error: 400,
   unauthorized: 401,
   forbidden: 403,
+  egress_refused: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   no_changes: 422,
   rate_limited: 429,
   integrity_error: 500,
+  upstream_unavailable: 502,
+  upstream_invalid: 502,
+  upstream_timeout: 504,
 };
 
 /** Messages for a missing required property, where the product has a fixed wording. */
@@ -97,6 +103,10 @@ export type ErrorResponse = { status: number; body: ReturnType<typeof errorBody>
 
 /** Turns any error into its status and body; logs the unexpected ones (never with input values). */
 export function describeError(error: FastifyError | Error, request: FastifyRequest): ErrorResponse {
+  if (error instanceof TemplateReferenceError) {
+    // Names and positions of references only: a template error never holds a value.
+    return { status: 400, body: errorBody(error.code, error.message, { problems: error.problems }) };
+  }
   if (error instanceof CofferError) {
     const status = STATUS_BY_CODE[error.code] ?? 400;
     if (status >= 500) request.log.error({ code: error.code, message: error.message }, "request failed");

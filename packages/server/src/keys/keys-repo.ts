@@ -14,6 +14,35 @@ export function createKeysRepo() {
     async writeMeta(db: Executor, name: string, value: string): Promise<void> {
       await db.insertInto("instance_meta").values({ name, value }).execute();
     },
+    async updateMeta(db: Executor, name: string, value: string): Promise<void> {
+      await db.updateTable("instance_meta").set({ value }).where("name", "=", name).execute();
+    },
+    listDataKeys: (db: Executor) =>
+      db.selectFrom("data_keys").select(["project_id", "version", "wrapped_key", "created_at"]).execute(),
+    async updateDataKey(db: Executor, projectId: string, version: number, wrapped: Buffer): Promise<void> {
+      await db
+        .updateTable("data_keys")
+        .set({ wrapped_key: wrapped.toString("base64") })
+        .where("project_id", "=", projectId)
+        .where("version", "=", version)
+        .execute();
+    },
+    async deleteDataKey(db: Executor, projectId: string, version: number): Promise<void> {
+      await db
+        .deleteFrom("data_keys")
+        .where("project_id", "=", projectId)
+        .where("version", "=", version)
+        .execute();
+    },
+    /** How many stored values each data key version still protects. */
+    countValuesByKeyVersion: (db: Executor) =>
+      db
+        .selectFrom("secret_versions as v")
+        .innerJoin("secrets as s", "s.id", "v.secret_id")
+        .innerJoin("environments as e", "e.id", "s.environment_id")
+        .select(["e.project_id", "v.key_version", (eb) => eb.fn.countAll<number>().as("values")])
+        .groupBy(["e.project_id", "v.key_version"])
+        .execute(),
     async insertDataKey(
       db: Executor,
       projectId: string,

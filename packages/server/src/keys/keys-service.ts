@@ -1,19 +1,22 @@
 // Opens the instance's keyring (verifying the master key before anything is written) and caches unwrapped data keys.
 import type { KeyObject } from "node:crypto";
 import { createHmac } from "node:crypto";
-import { createKeyring, type Keyring } from "../crypto/keyring.ts";
+import { chainKeyrings, createKeyring, type Keyring } from "../crypto/keyring.ts";
 import { deriveMasterKey, type KdfParams, type MasterKeyInput, newKdfParams } from "../crypto/master-key.ts";
 import { IntegrityError } from "../errors.ts";
 import type { Executor } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
 import type { KeysRepo } from "./keys-repo.ts";
 
-const META_KDF = "kdf";
-const META_KEY_CHECK = "key_check";
-const META_TOKEN_HASH_KEY = "token_hash_key";
-const TOKEN_HASH_OWNER = "instance/token-hash";
-const META_AUDIT_KEY = "audit_hash_key";
-const AUDIT_OWNER = "instance/audit-chain";
+export const META_KDF = "kdf";
+export const META_KEY_CHECK = "key_check";
+export const META_TOKEN_HASH_KEY = "token_hash_key";
+export const TOKEN_HASH_OWNER = "instance/token-hash";
+export const META_AUDIT_KEY = "audit_hash_key";
+export const AUDIT_OWNER = "instance/audit-chain";
+
+/** The configured master key, and during a rotation's transition window the one it replaces. */
+export type MasterKeys = { current: MasterKeyInput; previous?: MasterKeyInput | undefined };
 
 export class WrongMasterKeyError extends Error {
   constructor() {
@@ -44,23 +47,22 @@ export type KeysService = {
 export async function openKeys(
   store: Store,
   repo: KeysRepo,
-  input: MasterKeyInput,
+  keys: MasterKeys,
   now: () => string,
 ): Promise<KeysService> {
   const initialised = await store.isInitialised();
   let kdf: KdfParams | undefined;
   let keyring: Keyring;
   if (initialised) {
-    const kdfText = await repo.readMeta(store.db, META_KDF);
-    kdf = kdfText === undefined ? undefined : (JSON.parse(kdfText) as KdfParams);
-    keyring = createKeyring(await deriveMasterKey(input, kdf));
+    kdf = await readKdf(store, repo);
+    keyring = await keyringFor(keys, kdf);
     const check = await repo.readMeta(store.db, META_KEY_CHECK);
     if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64")))
       throw new WrongMasterKeyError();
     await store.migrate();
   } else {
     kdf = newKdfParams();
-    keyring = createKeyring(await deriveMasterKey(input, kdf));
+    keyring = createKeyring(await deriveMasterKey(keys.current, kdf));
     await store.migrate();
     const tokenKey = keyring.newDataKey(TOKEN_HASH_OWNER, 1);
     await store.transaction(async (tx) => {
@@ -81,6 +83,18 @@ export async function openKeys(
   }
   const auditKey = keyring.unwrapDataKey(AUDIT_OWNER, 1, Buffer.from(wrappedAuditKey, "base64"));
   return createKeysService(store, repo, keyring, tokenHashKey, auditKey);
+}
+
+export async function readKdf(store: Store, repo: KeysRepo): Promise<KdfParams | undefined> {
+  const text = await repo.readMeta(store.db, META_KDF);
+  return text === undefined ? undefined : (JSON.parse(text) as KdfParams);
+}
+
+/** The keyring of the configured key, accepting the previous one too while a rotation is under way. */
+export async function keyringFor(keys: MasterKeys, kdf: KdfParams | undefined): Promise<Keyring> {
+  const current = createKeyring(await deriveMasterKey(keys.current, kdf));
+  if (keys.previous === undefined) return current;
+  return chainKeyrings(current, createKeyring(await deriveMasterKey(keys.previous, kdf)));
 }
 
 function createKeysService(

@@ -1,6 +1,6 @@
 // SQL for secrets and their versions.
 import { sql } from "kysely";
-import type { Executor, SecretRow, SecretVersionRow } from "../store/database.ts";
+import type { Executor, NewSecretVersionRow, SecretRow, SecretVersionRow } from "../store/database.ts";
 
 export type ListFilter = { limit: number; after?: string; prefix?: string; search?: string };
 export type SecretWithVersion = { secret: SecretRow; version: SecretVersionRow };
@@ -68,6 +68,9 @@ export function createSecretsRepo() {
           "v.key_version",
           "v.created_at as v_created_at",
           "v.created_by as v_created_by",
+          "v.deletion_time",
+          "v.destroyed",
+          "v.json_fields",
         ])
         .where("s.environment_id", "=", environmentId)
         .where("s.key", "=", key)
@@ -87,6 +90,9 @@ export function createSecretsRepo() {
           "v.key_version",
           "v.created_at as v_created_at",
           "v.created_by as v_created_by",
+          "v.deletion_time",
+          "v.destroyed",
+          "v.json_fields",
         ])
         .where("s.environment_id", "=", environmentId);
       if (keys !== undefined) query = query.where("s.key", "in", keys);
@@ -106,7 +112,7 @@ export function createSecretsRepo() {
       await db.insertInto("secrets").values(row).execute();
     },
 
-    async insertVersion(db: Executor, row: SecretVersionRow): Promise<void> {
+    async insertVersion(db: Executor, row: NewSecretVersionRow): Promise<void> {
       await db.insertInto("secret_versions").values(row).execute();
     },
 
@@ -138,10 +144,22 @@ type JoinedRow = SecretRow & {
   key_version: number;
   v_created_at: string;
   v_created_by: string;
+  deletion_time: string | null;
+  destroyed: number;
+  json_fields: string | null;
 };
 
 function splitJoined(row: JoinedRow): SecretWithVersion {
-  const { ciphertexts, key_version, v_created_at, v_created_by, ...secret } = row;
+  const {
+    ciphertexts,
+    key_version,
+    v_created_at,
+    v_created_by,
+    deletion_time,
+    destroyed,
+    json_fields,
+    ...secret
+  } = row;
   return {
     secret,
     version: {
@@ -151,6 +169,9 @@ function splitJoined(row: JoinedRow): SecretWithVersion {
       key_version,
       created_at: v_created_at,
       created_by: v_created_by,
+      deletion_time,
+      destroyed,
+      json_fields,
     },
   };
 }

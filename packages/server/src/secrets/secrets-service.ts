@@ -130,6 +130,85 @@ function validateDescriptive(input: Descriptive): Descriptive {
   return out;
 }
 
+/** A version is readable unless it was destroyed, or deleted (its deletion_time reached), through the Vault API. */
+export function isReadableVersion(
+  row: Pick<SecretVersionRow, "deletion_time" | "destroyed">,
+  now: string,
+): boolean {
+  return row.destroyed === 0 && (row.deletion_time === null || row.deletion_time > now);
+}
+
+/** Seals each field under the project's active data key, bound to where it belongs (project … version, field). */
+export async function sealFields(
+  keys: KeysService,
+  scope: Scope,
+  secretId: string,
+  version: number,
+  fields: Map<string, string>,
+): Promise<{ ciphertexts: string; keyVersion: number }> {
+  const { version: keyVersion, key } = await keys.activeDataKey(
+    scope.project.id,
+    scope.project.active_key_version,
+  );
+  const ciphertexts: Record<string, string> = {};
+  for (const [field, value] of fields) {
+    const binding = [scope.project.id, scope.environment.id, secretId, version, field];
+    ciphertexts[field] = encrypt(key, keyVersion, Buffer.from(value, "utf8"), binding).toString("base64");
+  }
+  return { ciphertexts: JSON.stringify(ciphertexts), keyVersion };
+}
+
+/** Opens the fields of a readable version; a deleted or destroyed one is reported as not found. */
+export async function openFields(
+  keys: KeysService,
+  scope: Scope,
+  secret: Pick<SecretRow, "id" | "key">,
+  row: SecretVersionRow,
+  now: string,
+): Promise<Map<string, SecretValue>> {
+  if (!isReadableVersion(row, now)) {
+    throw new NotFoundError(
+      row.destroyed === 1
+        ? `Secret "${secret.key}" version ${row.version} was destroyed through the Vault API`
+        : `Secret "${secret.key}" version ${row.version} was deleted through the Vault API; undelete it there or write a new value`,
+    );
+  }
+  const key = await keys.dataKey(scope.project.id, row.key_version);
+  const fields = new Map<string, SecretValue>();
+  for (const [field, envelope] of Object.entries(JSON.parse(row.ciphertexts) as Record<string, string>)) {
+    const binding = [scope.project.id, scope.environment.id, secret.id, row.version, field];
+    try {
+      fields.set(
+        field,
+        new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")),
+      );
+    } catch (error) {
+      if (!(error instanceof DecryptionError)) throw error;
+      throw new IntegrityError(
+        `Secret "${secret.key}" version ${row.version} could not be decrypted: its stored ciphertext failed the integrity check (it was altered or moved). No value was returned.`,
+      );
+    }
+  }
+  return fields;
+}
+
+/**
+ * The fields of an updated version that still hold a non-string JSON value written through the Vault API: those
+ * kept as they were. A field given a new value through Coffer's API holds a string from then on.
+ */
+function keptJsonFields(
+  previous: SecretVersionRow,
+  next: Map<string, string>,
+  changes: Record<string, string | null>,
+): string | null {
+  if (previous.json_fields === null) return null;
+  const kept = (JSON.parse(previous.json_fields) as string[]).filter((name) => {
+    const change = changes[name];
+    return next.has(name) && (change === undefined || change === "");
+  });
+  return kept.length === 0 ? null : JSON.stringify(kept);
+}
+
 function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
   if (input.value !== undefined && input.fields !== undefined) {
     throw new ValidationError("value", 'Give either "value" or "fields", not both');
@@ -158,42 +237,10 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
     version,
   });
 
-  async function seal(scope: Scope, secretId: string, version: number, fields: Map<string, string>) {
-    const { version: keyVersion, key } = await keys.activeDataKey(
-      scope.project.id,
-      scope.project.active_key_version,
-    );
-    const ciphertexts: Record<string, string> = {};
-    for (const [field, value] of fields) {
-      const binding = [scope.project.id, scope.environment.id, secretId, version, field];
-      ciphertexts[field] = encrypt(key, keyVersion, Buffer.from(value, "utf8"), binding).toString("base64");
-    }
-    return { ciphertexts: JSON.stringify(ciphertexts), keyVersion };
-  }
-
-  async function open(
-    scope: Scope,
-    secret: SecretRow,
-    row: SecretVersionRow,
-  ): Promise<Map<string, SecretValue>> {
-    const key = await keys.dataKey(scope.project.id, row.key_version);
-    const fields = new Map<string, SecretValue>();
-    for (const [field, envelope] of Object.entries(JSON.parse(row.ciphertexts) as Record<string, string>)) {
-      const binding = [scope.project.id, scope.environment.id, secret.id, row.version, field];
-      try {
-        fields.set(
-          field,
-          new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")),
-        );
-      } catch (error) {
-        if (!(error instanceof DecryptionError)) throw error;
-        throw new IntegrityError(
-          `Secret "${secret.key}" version ${row.version} could not be decrypted: its stored ciphertext failed the integrity check (it was altered or moved). No value was returned.`,
-        );
-      }
-    }
-    return fields;
-  }
+  const seal = (scope: Scope, secretId: string, version: number, fields: Map<string, string>) =>
+    sealFields(keys, scope, secretId, version, fields);
+  const open = (scope: Scope, secret: SecretRow, row: SecretVersionRow) =>
+    openFields(keys, scope, secret, row, now());
 
   function reveal(secret: SecretRow, version: number, fields: Map<string, SecretValue>): RevealedSecret {
     return { key: secret.key, version, data: Object.fromEntries(fields) };
@@ -217,6 +264,7 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
     actor: string,
     extra: Partial<SecretRow>,
     event: (version: number) => AuditEvent,
+    jsonFields: string | null = null,
   ): Promise<SecretRow> {
     const version = secret.current_version + 1;
     const at = now();
@@ -237,6 +285,7 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
         key_version: sealed.keyVersion,
         created_at: at,
         created_by: actor,
+        json_fields: jsonFields,
       });
       await audit.appendInTransaction(tx, event(version));
       return true;
@@ -366,7 +415,10 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
       let valueChanged = false;
       let next: Map<string, string> | undefined;
       if (Object.keys(changes).length > 0) {
-        const existing = await open(scope, secret, current.version);
+        // On top of a version deleted through the Vault API, the new value starts afresh (as a Vault write would).
+        const existing = isReadableVersion(current.version, now())
+          ? await open(scope, secret, current.version)
+          : new Map<string, SecretValue>();
         next = new Map([...existing].map(([name, value]) => [name, value.reveal()]));
         for (const [name, value] of Object.entries(changes)) {
           validateFieldName(name);
@@ -394,7 +446,8 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
         const changed = [...Object.keys(extra), "value"].join(" ");
         const event = (version: number) =>
           auditEvent(ctx, "secret.update", { ...target(scope, key, version), details: { changed } });
-        return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra, event));
+        const jsonFields = keptJsonFields(current.version, next, changes);
+        return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra, event, jsonFields));
       }
       const headChanges = { ...extra, updated_at: now(), updated_by: actor };
       const moved = await store.transaction(async (tx) => {
@@ -459,7 +512,11 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
     async revealMany(ctx: RequestContext, projectSlug: string, envSlug: string, keys?: string[]) {
       const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:reveal");
       const wanted = keys === undefined ? undefined : [...new Set(keys)];
-      const rows: SecretWithVersion[] = await repo.listCurrent(store.db, scope.environment.id, wanted);
+      const at = now();
+      // Secrets whose current version was deleted through the Vault API have no value to give.
+      const rows: SecretWithVersion[] = (
+        await repo.listCurrent(store.db, scope.environment.id, wanted)
+      ).filter((row) => isReadableVersion(row.version, at));
       if (wanted !== undefined && rows.length !== wanted.length) {
         const found = new Set(rows.map((row) => row.secret.key));
         const missing = wanted.filter((name) => !found.has(name));
@@ -511,7 +568,15 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
       const event = (next: number) =>
         auditEvent(ctx, "secret.rollback", { ...target(scope, key, next), details: { from: version } });
       return toSecretMetadata(
-        await writeVersion(scope, secret, fields, JSON.stringify(ctx.principal.actor), {}, event),
+        await writeVersion(
+          scope,
+          secret,
+          fields,
+          JSON.stringify(ctx.principal.actor),
+          {},
+          event,
+          row.json_fields,
+        ),
       );
     },
   };

@@ -1,5 +1,5 @@
 // The tables, as Kysely sees them. Times are ISO 8601 text, JSON is text, ciphertexts are base64 text: portable to PostgreSQL.
-import type { Insertable, Kysely, Selectable, Transaction } from "kysely";
+import type { Generated, Insertable, Kysely, Selectable, Transaction } from "kysely";
 
 export type InstanceMetaTable = { name: string; value: string };
 
@@ -49,6 +49,50 @@ export type SecretVersionsTable = {
   key_version: number;
   created_at: string;
   created_by: string;
+  /** Set by a Vault-API delete (or ahead of time by delete_version_after): the version is unreadable from then on. */
+  deletion_time: Generated<string | null>;
+  /** 1 once destroyed through the Vault API; its ciphertexts are gone (ciphertexts is "{}"). */
+  destroyed: Generated<number>;
+  /** JSON array of the fields whose text is the JSON of a non-string value written through the Vault API. */
+  json_fields: Generated<string | null>;
+};
+
+/** KV metadata of one secret, set through the Vault API; no row means the defaults (all zero). */
+export type VaultSecretSettingsTable = {
+  secret_id: string;
+  max_versions: number;
+  cas_required: number;
+  /** Milliseconds; 0 = unset. */
+  delete_version_after_ms: number;
+};
+
+/** The KV mount configuration of one environment (`{project}/{environment}/config` in the Vault API). */
+export type VaultMountSettingsTable = {
+  environment_id: string;
+  max_versions: number;
+  cas_required: number;
+  /** Milliseconds; 0 = unset, negative = disabled for every secret of the environment. */
+  delete_version_after_ms: number;
+};
+
+/** A named upstream of the egress proxy. JSON columns: headers and query (name → template), methods and paths (null = any). */
+export type ConnectionsTable = {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  preset: string | null;
+  base_url: string;
+  headers: string;
+  query: string;
+  methods: string | null;
+  paths: string | null;
+  timeout_ms: number;
+  max_body_bytes: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
 };
 
 export type ApiTokensTable = {
@@ -132,6 +176,9 @@ export type Database = {
   environments: EnvironmentsTable;
   secrets: SecretsTable;
   secret_versions: SecretVersionsTable;
+  vault_secret_settings: VaultSecretSettingsTable;
+  vault_mount_settings: VaultMountSettingsTable;
+  connections: ConnectionsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
@@ -147,8 +194,12 @@ export type EnvironmentRow = Selectable<EnvironmentsTable>;
 export type SecretRow = Selectable<SecretsTable>;
 export type SecretVersionRow = Selectable<SecretVersionsTable>;
 export type ApiTokenRow = Selectable<ApiTokensTable>;
+export type ConnectionRow = Selectable<ConnectionsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type MemberRow = Selectable<ProjectMembersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
 export type NewSecretRow = Insertable<SecretsTable>;
+export type NewSecretVersionRow = Insertable<SecretVersionsTable>;
+export type VaultSecretSettingsRow = Selectable<VaultSecretSettingsTable>;
+export type VaultMountSettingsRow = Selectable<VaultMountSettingsTable>;

@@ -1,0 +1,137 @@
+// HTTP routes of egress: the streaming proxy `ANY /v1/proxy/{project}/{env}/{connection}/{path…}` and the HTTP
+// request action `POST …/environments/{env}/http`.
+import { Type } from "typebox";
+import { PROXY_METHODS } from "../connections/connection-rules.ts";
+import type { App } from "../http/app-type.ts";
+import { EnvParams, errorResponses, strictObject } from "../http/schemas.ts";
+import { HTTP_ACTION_LIMITS, type HttpActionService } from "./http-action-service.ts";
+import type { ProxyService } from "./proxy-service.ts";
+
+/** Proxied responses come from Coffer's origin: a browser must not run them as Coffer's pages. */
+const PROXY_CSP = "sandbox; default-src 'none'";
+const NO_BODY_STATUSES = new Set([204, 304]);
+
+const ProxyParams = Type.Object({
+  project: Type.String({ description: "Project slug" }),
+  env: Type.String({ description: "Environment slug: where the connection's references are resolved" }),
+  connection: Type.String({ description: "Connection name" }),
+  "*": Type.String({ description: "The path below the connection's base URL (its query string follows)" }),
+});
+
+const HeaderMap = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]));
+
+const HttpActionBody = Type.Object(
+  {
+    method: Type.String({ description: PROXY_METHODS.join(", ") }),
+    url: Type.String({
+      maxLength: 8192,
+      description: "https URL; references may appear in its path and query, never in its host",
+    }),
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: "Name → template" })),
+    query: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: "Name → template, appended" }),
+    ),
+    body: Type.Optional(
+      Type.Unknown({
+        description: "A string template sent as is, or a JSON template sent as application/json",
+      }),
+    ),
+    timeoutMs: Type.Optional(
+      Type.Integer({
+        description: `Longest wait for the answer's headers and between its chunks (default ${HTTP_ACTION_LIMITS.timeoutMs.default})`,
+      }),
+    ),
+  },
+  strictObject,
+);
+
+const HttpActionResult = Type.Object(
+  {
+    status: Type.Integer({ description: "The upstream's status (a redirect is returned, not followed)" }),
+    headers: HeaderMap,
+    body: Type.String(),
+    bodyEncoding: Type.Union([Type.Literal("utf8"), Type.Literal("base64")]),
+  },
+  { description: "The upstream's answer with every value used replaced by [REDACTED:NAME]" },
+);
+
+/** The path below the connection and the query, exactly as the caller sent them (no decoding). */
+export function splitProxiedUrl(rawUrl: string): { path: string; query: string } {
+  const queryStart = rawUrl.indexOf("?");
+  const rawPath = queryStart === -1 ? rawUrl : rawUrl.slice(0, queryStart);
+  let at = 0;
+  // "/v1", "/proxy", "/{project}", "/{env}", "/{connection}": the path below starts at the fifth slash after the first.
+  for (let slash = 0; slash < 5 && at !== -1; slash++) at = rawPath.indexOf("/", at + 1);
+  return {
+    path: at === -1 ? "/" : rawPath.slice(at),
+    query: queryStart === -1 ? "" : rawUrl.slice(queryStart + 1),
+  };
+}
+
+export function registerProxyRoutes(
+  app: App,
+  deps: { proxy: ProxyService; httpActions: HttpActionService },
+): void {
+  // Its own context: no JSON parsing or body limit here, the body streams to the upstream as it arrives.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));
+    scope.route({
+      method: [...PROXY_METHODS],
+      url: "/v1/proxy/:project/:env/:connection/*",
+      exposeHeadRoute: false,
+      schema: {
+        tags: ["proxy"],
+        summary:
+          "Forward a request to a connection's upstream (needs secrets:use); the answer streams back redacted",
+        params: ProxyParams,
+        response: errorResponses(401, 403, 404, 413, 502, 504),
+      },
+      handler: async (request, reply) => {
+        const { project, env, connection } = request.params as {
+          project: string;
+          env: string;
+          connection: string;
+        };
+        const aborter = new AbortController();
+        reply.raw.once("close", () => {
+          if (!reply.raw.writableFinished) aborter.abort();
+        });
+        const response = await deps.proxy.forward(request.ctx, project, env, connection, {
+          method: request.method,
+          ...splitProxiedUrl(request.raw.url ?? "/"),
+          headers: request.headers,
+          body: request.raw,
+          signal: aborter.signal,
+        });
+        reply.status(response.status).headers(response.headers);
+        reply.header("cache-control", "no-store");
+        reply.header("x-content-type-options", "nosniff");
+        reply.header("content-security-policy", PROXY_CSP);
+        if (request.method === "HEAD" || NO_BODY_STATUSES.has(response.status)) {
+          response.body.destroy();
+          return reply.send();
+        }
+        return reply.send(response.body);
+      },
+    });
+  });
+
+  app.post(
+    "/v1/projects/:project/environments/:env/http",
+    {
+      schema: {
+        tags: ["proxy"],
+        summary:
+          "Send an HTTP request holding references, to a destination every referenced secret allows (needs secrets:use)",
+        params: EnvParams,
+        body: HttpActionBody,
+        response: { 200: HttpActionResult, ...errorResponses(400, 401, 403, 404, 502, 504) },
+      },
+    },
+    async (request) => {
+      const { project, env } = request.params;
+      return deps.httpActions.send(request.ctx, project, env, request.body);
+    },
+  );
+}

@@ -1,0 +1,181 @@
+// The egress proxy: forwards a caller's request to a connection's upstream with the connection's templates
+// resolved, and streams the answer back with every value used redacted. The caller never holds a value.
+import { type Readable, Transform } from "node:stream";
+import type { AuditService } from "../audit/audit-service.ts";
+import { auditEvent } from "../audit-events.ts";
+import type { RequestContext } from "../auth/permissions.ts";
+import type { ConnectionsService, ProxyConnection } from "../connections/connections-service.ts";
+import type { ProjectsService, Scope } from "../projects/projects-service.ts";
+import type { RefsService, UsedSecret } from "../refs/refs-service.ts";
+import { checkPathSpelling } from "./destinations.ts";
+import type { EgressClient } from "./egress-client.ts";
+import { EgressRefusedError, PayloadTooLargeError } from "./egress-errors.ts";
+import { callerResponseHeaders, type HeaderValues, upstreamRequestHeaders } from "./forwarded-headers.ts";
+import { createRedactor, usedValues } from "./redactor.ts";
+import { bodyTransforms, streamThrough } from "./response-body.ts";
+
+export type ProxiedRequest = {
+  method: string;
+  /** The path below the connection, as the caller wrote it (percent-encoding kept), starting with "/". */
+  path: string;
+  /** The raw query string without "?", or "". */
+  query: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The request body stream, for methods that carry one. */
+  body: Readable | undefined;
+  /** Aborted when the caller goes away. */
+  signal: AbortSignal;
+};
+
+export type ProxiedResponse = { status: number; headers: HeaderValues; body: Readable };
+
+type Deps = {
+  projects: ProjectsService;
+  connections: ConnectionsService;
+  refs: RefsService;
+  audit: AuditService;
+  egress: EgressClient;
+};
+
+const BODILESS = new Set(["GET", "HEAD"]);
+
+function checkRoute(connection: ProxyConnection, method: string, path: string): void {
+  if (connection.methods !== null && !connection.methods.has(method)) {
+    throw new EgressRefusedError(
+      "method_not_allowed",
+      `connection "${connection.name}" allows ${[...connection.methods].join(", ")}, not ${method}`,
+      { connection: connection.name },
+    );
+  }
+  checkPathSpelling(path);
+  if (connection.paths !== null && !connection.paths.some((glob) => glob.test(path))) {
+    throw new EgressRefusedError(
+      "path_not_allowed",
+      `the path is not among the paths connection "${connection.name}" allows (see its "paths")`,
+      { connection: connection.name },
+    );
+  }
+}
+
+type OutgoingBody = { stream: Readable | undefined; overLimit: () => boolean };
+
+/** Counts the bytes of a body of unknown length and fails the upload once it passes the limit. */
+function limitedBody(body: Readable, maxBytes: number): OutgoingBody {
+  let seen = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > maxBytes ? new PayloadTooLargeError(maxBytes) : null, chunk);
+    },
+  });
+  // The failure reaches the caller through the upload's rejection (see overLimit), not as a stray event.
+  limiter.on("error", () => undefined);
+  body.on("error", (error) => limiter.destroy(error));
+  return { stream: body.pipe(limiter), overLimit: () => seen > maxBytes };
+}
+
+const NO_BODY: OutgoingBody = { stream: undefined, overLimit: () => false };
+
+function requestBody(request: ProxiedRequest, maxBytes: number): OutgoingBody {
+  if (request.body === undefined || BODILESS.has(request.method)) return NO_BODY;
+  const declared = request.headers["content-length"];
+  if (typeof declared === "string") {
+    if (Number(declared) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    return { stream: request.body, overLimit: () => false };
+  }
+  return request.headers["transfer-encoding"] === undefined ? NO_BODY : limitedBody(request.body, maxBytes);
+}
+
+/** Base URL path + the caller's path; the caller's query minus names the connection sets, then the connection's. */
+function upstreamUrl(
+  connection: ProxyConnection,
+  request: ProxiedRequest,
+  query: Record<string, string>,
+): URL {
+  const url = new URL(connection.baseUrl);
+  url.pathname = `${url.pathname.replace(/\/$/, "")}${request.path}`;
+  const names = Object.keys(query);
+  if (names.length === 0) {
+    url.search = request.query;
+    return url;
+  }
+  const params = new URLSearchParams(request.query);
+  for (const name of names) params.delete(name);
+  for (const [name, value] of Object.entries(query)) params.append(name, value);
+  url.search = params.toString();
+  return url;
+}
+
+export function createProxyService({ projects, connections, refs, audit, egress }: Deps) {
+  function recordUses(
+    ctx: RequestContext,
+    scope: Scope,
+    connection: string,
+    method: string,
+    used: UsedSecret[],
+  ) {
+    return Promise.all(
+      used.map((secret) =>
+        audit.record(
+          auditEvent(ctx, "secret.use", {
+            project: scope.project.slug,
+            environment: scope.environment.slug,
+            key: secret.key,
+            version: secret.version,
+            details: { via: "proxy", connection, method },
+          }),
+        ),
+      ),
+    );
+  }
+
+  return {
+    async forward(
+      ctx: RequestContext,
+      projectSlug: string,
+      envSlug: string,
+      connectionName: string,
+      request: ProxiedRequest,
+    ): Promise<ProxiedResponse> {
+      const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:use");
+      const connection = await connections.forProxy(scope.project, connectionName);
+      checkRoute(connection, request.method, request.path);
+      const body = requestBody(request, connection.maxBodyBytes);
+
+      const opened = await refs.openForUse(scope, connection.template.secrets);
+      const resolved = connection.template.resolveWith(opened.values) as {
+        headers: Record<string, string>;
+        query: Record<string, string>;
+      };
+      const redactor = createRedactor(usedValues(connection.template.secrets, opened.values));
+      const url = upstreamUrl(connection, request, resolved.query);
+      // The uses are recorded while the request travels; the answer starts only once they are durable.
+      const recorded = recordUses(ctx, scope, connection.name, request.method, opened.secrets);
+      recorded.catch(() => undefined);
+      const response = await egress
+        .send({
+          url,
+          method: request.method,
+          headers: upstreamRequestHeaders(request.headers, resolved.headers),
+          body: body.stream,
+          timeoutMs: connection.timeoutMs,
+          signal: request.signal,
+        })
+        .catch((error: unknown) => {
+          throw body.overLimit() ? new PayloadTooLargeError(connection.maxBodyBytes) : error;
+        });
+      try {
+        await recorded;
+        const { transforms, decoded } = bodyTransforms(response.headers["content-encoding"], redactor);
+        const headers = callerResponseHeaders(response.headers, { redactor, servedFromCofferOrigin: true });
+        if (decoded) delete headers["content-encoding"];
+        return { status: response.statusCode, headers, body: streamThrough(response.body, transforms) };
+      } catch (error) {
+        response.body.destroy();
+        throw error;
+      }
+    },
+  };
+}
+
+export type ProxyService = ReturnType<typeof createProxyService>;
