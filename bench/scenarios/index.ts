@@ -1,7 +1,19 @@
 // Every scenario the runner knows, in the order a bare `npm run bench` runs them.
 import type { Scenario } from "../lib/scenario.ts";
+import { auditScenario } from "./audit.ts";
+import { masterRotationPgScenario, masterRotationScenario } from "./master-rotation.ts";
 import { proxyScenario } from "./proxy.ts";
 import { readScenario } from "./read.ts";
+import { readScalePgScenario, readScaleScenario } from "./read-scale.ts";
 import { resolveScenario } from "./resolve.ts";
 
-export const scenarios: Scenario[] = [readScenario, proxyScenario, resolveScenario];
+export const scenarios: Scenario[] = [
+  readScenario,
+  auditScenario,
+  proxyScenario,
+  resolveScenario,
+  readScaleScenario,
+  readScalePgScenario,
+  masterRotationScenario,
+  masterRotationPgScenario,
+];

@@ -26,6 +26,16 @@ export type Config = {
   masterKeyPrevious: MasterKeyInput | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** HTTPS: certificate and key files (PEM), re-read on SIGHUP. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  limits: {
+    headerBytes: number;
+    jsonDepth: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    maxConnections: number;
+  };
   /** The first administrator, created on a start that finds no users. */
   admin: { email: string; password: string } | undefined;
   session: { idleMs: number; absoluteMs: number };
@@ -38,6 +48,15 @@ export type Config = {
 type Env = Record<string, string | undefined>;
 
 const DEFAULT_PORT = 8200;
+
+function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" ||
+    host === "::1" ||
+    host === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
 
 function parsePort(text: string, name: string): number {
   const port = Number(text);
@@ -131,6 +150,9 @@ export const SERVE_USAGE = `Usage: coffer serve [--dev] [--host HOST] [--port PO
                       always at /vault/v1/ on the main port)
   --data-dir DIR      where the embedded database lives (COFFER_DATA_DIR, default ./coffer-data)
   --dev-root-token T  fixes the development admin token's value (COFFER_DEV_ROOT_TOKEN)
+  --tls-cert FILE     HTTPS certificate (PEM; COFFER_TLS_CERT); re-read on SIGHUP
+  --tls-key FILE      HTTPS private key (PEM; COFFER_TLS_KEY)
+  --insecure-http     allow plain HTTP on a non-loopback address (COFFER_INSECURE_HTTP)
   --log-level LEVEL   ${LOG_LEVELS.join(", ")} (COFFER_LOG_LEVEL, default info)
 
 The master key comes from COFFER_MASTER_KEY or COFFER_MASTER_KEY_FILE (make one with \`coffer keygen\`).
@@ -181,6 +203,22 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
         "server use `coffer serve --dev`.",
     );
   }
+  const certFile = flags["tls-cert"] ?? env["COFFER_TLS_CERT"];
+  const keyFile = flags["tls-key"] ?? env["COFFER_TLS_KEY"];
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError("Give both --tls-cert and --tls-key (COFFER_TLS_CERT, COFFER_TLS_KEY), or neither");
+  }
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  const insecureHttp =
+    flags["insecure-http"] === true ||
+    parseBoolean(env["COFFER_INSECURE_HTTP"] ?? "", "COFFER_INSECURE_HTTP");
+  if (tls === undefined && !insecureHttp && !isLoopback(host)) {
+    throw new ConfigError(
+      `Refusing to serve plain HTTP on ${host}: tokens and secret values would cross the network unencrypted. ` +
+        "Give --tls-cert and --tls-key, bind to 127.0.0.1 behind a TLS-terminating proxy, or pass --insecure-http " +
+        "if something else encrypts the traffic.",
+    );
+  }
   const benchDisableAudit = parseBoolean(
     env["COFFER_BENCH_DISABLE_AUDIT"] ?? "",
     "COFFER_BENCH_DISABLE_AUDIT",
@@ -200,7 +238,41 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
     masterKey,
     masterKeyPrevious: readMasterKey(env, "COFFER_MASTER_KEY_PREVIOUS"),
     logLevel,
-    bodyLimitBytes: 1024 * 1024,
+    bodyLimitBytes: parsePositive(
+      env["COFFER_MAX_BODY_BYTES"],
+      "COFFER_MAX_BODY_BYTES",
+      1024 * 1024,
+      64 * 1024 * 1024,
+    ),
+    tls,
+    limits: {
+      headerBytes: parsePositive(
+        env["COFFER_MAX_HEADER_BYTES"],
+        "COFFER_MAX_HEADER_BYTES",
+        16 * 1024,
+        1024 * 1024,
+      ),
+      jsonDepth: parsePositive(env["COFFER_MAX_JSON_DEPTH"], "COFFER_MAX_JSON_DEPTH", 32, 1000),
+      requestTimeoutMs: parsePositive(
+        env["COFFER_REQUEST_TIMEOUT_MS"],
+        "COFFER_REQUEST_TIMEOUT_MS",
+        30_000,
+        3_600_000,
+      ),
+      headersTimeoutMs: parsePositive(
+        env["COFFER_HEADERS_TIMEOUT_MS"],
+        "COFFER_HEADERS_TIMEOUT_MS",
+        10_000,
+        600_000,
+      ),
+      keepAliveTimeoutMs: parsePositive(
+        env["COFFER_KEEPALIVE_TIMEOUT_MS"],
+        "COFFER_KEEPALIVE_TIMEOUT_MS",
+        5_000,
+        600_000,
+      ),
+      maxConnections: parsePositive(env["COFFER_MAX_CONNECTIONS"], "COFFER_MAX_CONNECTIONS", 4096, 1_000_000),
+    },
     admin: readAdmin(env),
     session: {
       idleMs:
@@ -239,6 +311,9 @@ function parseServeFlags(argv: string[]) {
       "data-dir": { type: "string" },
       "dev-root-token": { type: "string" },
       "log-level": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "insecure-http": { type: "boolean" },
     },
   }).values;
 }

@@ -1,4 +1,6 @@
 // createServer(config): opens storage and keys, wires the services, and returns a server to listen on and close.
+import { readFileSync } from "node:fs";
+import type { Server as TlsServer } from "node:tls";
 import type { DestinationStream, Logger } from "pino";
 import { createAuditRepo } from "./audit/audit-repo.ts";
 import { type AuditService, createAuditService } from "./audit/audit-service.ts";
@@ -41,6 +43,8 @@ export type CofferServer = {
   audit: AuditService;
   /** True when this start created the instance (a new, empty database). */
   created: boolean;
+  /** Re-reads the TLS certificate and key (on SIGHUP), for renewed certificates without a restart. */
+  reloadTls(): void;
   listen(): Promise<string>;
   /** The address of the Vault-compatible listener (--vault-port) once listening; undefined without one. */
   vaultUrl(): string | undefined;
@@ -55,6 +59,7 @@ const MINUTE = 60_000;
 function disabledAudit(): AuditService {
   return {
     appendInTransaction: async () => undefined,
+    appendManyInTransaction: async () => undefined,
     record: async () => undefined,
     list: async () => ({ events: [], nextCursor: null }),
     verify: async () => ({ ok: true, checked: 0 }),
@@ -156,8 +161,14 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       maxLockMs: 15 * MINUTE,
     });
     const keyRotation = createDataKeyRotation({ store, repo: keysRepo, keys, projects, audit, logger, now });
+    const tlsFiles = () =>
+      config.tls === undefined
+        ? undefined
+        : { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
     const app = await buildApp({
       keyRotation,
+      https: tlsFiles(),
+      limits: config.limits,
       logger,
       bodyLimitBytes: config.bodyLimitBytes,
       projects,
@@ -192,7 +203,12 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       users,
       audit,
       created,
+      reloadTls() {
+        const files = tlsFiles();
+        if (files !== undefined) (app.server as unknown as TlsServer).setSecureContext(files);
+      },
       async listen() {
+        app.server.maxConnections = config.limits.maxConnections;
         await app.listen({ host: config.host, port: config.port });
         // An interrupted data-key rotation picks up where it stopped.
         keyRotation.resume();
@@ -202,12 +218,19 @@ export async function createServer(config: Config, options: ServerOptions): Prom
         if (vaultListener !== undefined && config.vaultPort !== undefined) {
           vaultUrl = await vaultListener.listen(config.host, config.vaultPort);
         }
-        return `http://${host}:${port}`;
+        return `${config.tls === undefined ? "http" : "https"}://${host}:${port}`;
       },
       vaultUrl: () => vaultUrl,
       async close() {
         await vaultListener?.close();
-        await app.close();
+        // A request under way when closing starts keeps its keep-alive connection open once answered, and the
+        // close would wait for the client (a load balancer) to drop it: sweep connections as they become idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await keyRotation.stop();
         await egress.close();
         await audit.close();

@@ -10,6 +10,7 @@ type Env = Record<string, string | undefined>;
 type Output = { write(text: string): unknown };
 
 const DEV_KEY_FILE = "dev-master-key";
+const SHUTDOWN_GRACE_MS = 10_000;
 const DEV_ADMIN_EMAIL = "admin@coffer.local";
 
 /** The development master key is kept beside the data so that a dev server can be stopped and started again. */
@@ -107,7 +108,30 @@ export async function serve(
     out.write(`${lines.join("\n")}${lines.length > 0 ? "\n" : ""}Coffer listening on ${url}\n`);
     const vaultUrl = server.vaultUrl();
     if (vaultUrl !== undefined) out.write(`Vault-compatible API listening on ${vaultUrl} (VAULT_ADDR)\n`);
-    return { url, close: () => server.close() };
+    const onHangup = () => {
+      try {
+        server.reloadTls();
+        out.write("Reloaded the TLS certificate and key.\n");
+      } catch (error) {
+        out.write(
+          `Could not reload the TLS certificate and key; keeping the old ones: ${(error as Error).message}\n`,
+        );
+      }
+    };
+    if (config.tls !== undefined) process.on("SIGHUP", onHangup);
+    return {
+      url,
+      async close() {
+        process.off("SIGHUP", onHangup);
+        // Graceful: stop accepting, let in-flight requests finish (bounded), flush the audit log, close the database.
+        const force = setTimeout(() => server.app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await server.close();
+        } finally {
+          clearTimeout(force);
+        }
+      },
+    };
   } catch (error) {
     await server.close();
     throw error;

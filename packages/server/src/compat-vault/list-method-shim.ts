@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Duplex } from "node:stream";
+import { Server as TlsServer } from "node:tls";
 import { createListRequestRewriter, type ListRequestRewriter } from "./list-request-rewriter.ts";
 
 /**
@@ -105,9 +106,11 @@ class RewrittenSocket extends Duplex {
  * listens; handlers recognise a LIST request by the LIST_MARKER_HEADER header.
  */
 export function installListMethodShim(server: Server): void {
-  const listeners = server.listeners("connection") as ((socket: Duplex) => void)[];
-  server.removeAllListeners("connection");
-  server.on("connection", (socket: Socket) => {
+  // On HTTPS the HTTP parser reads the decrypted stream, which the TLS server hands over as "secureConnection".
+  const event = server instanceof TlsServer ? "secureConnection" : "connection";
+  const listeners = server.listeners(event) as ((socket: Duplex) => void)[];
+  server.removeAllListeners(event);
+  server.on(event, (socket: Socket) => {
     const wrapped = new RewrittenSocket(socket, createListRequestRewriter(LIST_MARKER_HEADER));
     for (const listener of listeners) listener.call(server, wrapped);
   });

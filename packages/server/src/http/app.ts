@@ -1,5 +1,7 @@
 // Builds the Fastify app: security headers, request ids, authentication, error mapping, OpenAPI, and the routes.
 import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from "fastify";
@@ -14,7 +16,7 @@ import { registerVaultRoutes } from "../compat-vault/vault-routes.ts";
 import type { VaultServices } from "../compat-vault/vault-services.ts";
 import { registerConnectionRoutes } from "../connections/connections-routes.ts";
 import type { ConnectionsService } from "../connections/connections-service.ts";
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from "../errors.ts";
+import { ForbiddenError, RateLimitedError, UnauthorizedError, ValidationError } from "../errors.ts";
 import type { DataKeyRotation } from "../keys/data-key-rotation.ts";
 import { registerKeyRoutes } from "../keys/keys-routes.ts";
 import { registerMemberRoutes } from "../members/members-routes.ts";
@@ -39,6 +41,15 @@ import { validatorCompiler } from "./validator.ts";
 export type AppDeps = {
   logger: Logger;
   bodyLimitBytes: number;
+  /** HTTPS when set: certificate and key (PEM). */
+  https?: { cert: Buffer; key: Buffer } | undefined;
+  limits?: {
+    headerBytes: number;
+    jsonDepth: number;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
   projects: ProjectsService;
   secrets: SecretsService;
   tokens: TokensService;
@@ -59,6 +70,17 @@ export type AppDeps = {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** How deep a parsed JSON value nests, counting no further than `limit + 1`. */
+function depthOf(value: unknown, limit: number, depth = 0): number {
+  if (depth > limit || value === null || typeof value !== "object") return depth;
+  let deepest = depth + 1;
+  for (const child of Object.values(value)) {
+    deepest = Math.max(deepest, depthOf(child, limit, depth + 1));
+    if (deepest > limit) break;
+  }
+  return deepest;
+}
+
 function sessionCookie(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(";")) {
@@ -69,7 +91,56 @@ function sessionCookie(header: string | undefined): string | undefined {
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
+  const limits = deps.limits ?? {
+    headerBytes: 16 * 1024,
+    jsonDepth: 32,
+    requestTimeoutMs: 30_000,
+    headersTimeoutMs: 10_000,
+    keepAliveTimeoutMs: 5_000,
+  };
   const app = Fastify({
+    // The HTTP(S) server is made here so that Node's own protections get our limits: header size, slow
+    // clients (slowloris: headers and whole request within their timeouts), idle keep-alive connections.
+    serverFactory: (handler) => {
+      const options = {
+        maxHeaderSize: limits.headerBytes,
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        // How often Node looks for requests past their timeouts (its default, 30 s, is too coarse for slowloris).
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
+      };
+      return deps.https === undefined
+        ? createHttpServer(options, handler)
+        : createHttpsServer({ ...options, ...deps.https }, handler);
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      const [status, code, message] =
+        error.code === "HPE_HEADER_OVERFLOW"
+          ? [
+              "431 Request Header Fields Too Large",
+              "headers_too_large",
+              `The request headers are larger than ${limits.headerBytes} bytes`,
+            ]
+          : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+            ? [
+                "408 Request Timeout",
+                "request_timeout",
+                "The request did not arrive in time; send it at once",
+              ]
+            : ["400 Bad Request", "bad_request", "The request could not be parsed as HTTP"];
+      const body = JSON.stringify(errorBody(code, message));
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        () => socket.destroy(),
+      );
+    },
     loggerInstance: deps.logger,
     // One line per request is written by the onResponse hook below, with the fields we choose.
     logController: new LogController({ disableRequestLogging: true }),
@@ -81,6 +152,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
   app.setValidatorCompiler(validatorCompiler);
+  // JSON bodies: the framework's parser (prototype-poisoning safe), then a nesting limit.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    parseJson(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error !== null) return done(error, undefined);
+      if (depthOf(value, limits.jsonDepth) > limits.jsonDepth) {
+        return done(
+          new ValidationError(undefined, `The JSON body is nested deeper than ${limits.jsonDepth} levels`),
+          undefined,
+        );
+      }
+      done(null, value);
+    });
+  });
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
@@ -120,6 +205,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header("cache-control", "no-store");
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "no-referrer");
+    if (deps.https !== undefined)
+      reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
     if (request.routeOptions.config.public === true) return;
     request.ctx = { ...origin(request), principal: await authenticate(request) };
   });

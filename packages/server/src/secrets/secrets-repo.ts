@@ -1,6 +1,24 @@
 // SQL for secrets and their versions.
-import { sql } from "kysely";
+import { type CompiledQuery, sql } from "kysely";
 import type { Executor, NewSecretVersionRow, SecretRow, SecretVersionRow } from "../store/database.ts";
+
+/**
+ * Multi-row inserts go in chunks of these sizes only, so that a batch of any length compiles to a handful of
+ * distinct statements that the prepared-statement cache keeps (128 rows × 13 columns stays under every
+ * dialect's parameter limit).
+ */
+const INSERT_CHUNKS = [128, 32, 8, 1];
+/** Keys per `in (…)` lookup: well under SQLite's and PostgreSQL's parameter limits. */
+const LOOKUP_CHUNK = 500;
+
+async function insertInChunks<Row>(rows: Row[], insert: (chunk: Row[]) => Promise<unknown>): Promise<void> {
+  let start = 0;
+  while (start < rows.length) {
+    const size = INSERT_CHUNKS.find((chunk) => chunk <= rows.length - start) ?? 1;
+    await insert(rows.slice(start, start + size));
+    start += size;
+  }
+}
 
 export type ListFilter = { limit: number; after?: string; prefix?: string; search?: string };
 export type SecretWithVersion = { secret: SecretRow; version: SecretVersionRow };
@@ -10,7 +28,29 @@ function likePattern(text: string): string {
   return text.replaceAll("\\", "\\\\").replaceAll("%", "\\%").replaceAll("_", "\\_");
 }
 
+/** The query behind findCurrent; its two parameters are the environment id and the key, in that order. */
+function currentByKey(db: Executor, environmentId: string, key: string) {
+  return db
+    .selectFrom("secrets as s")
+    .innerJoin("secret_versions as v", (join) =>
+      join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
+    )
+    .selectAll("s")
+    .select([
+      "v.ciphertexts",
+      "v.key_version",
+      "v.created_at as v_created_at",
+      "v.created_by as v_created_by",
+      "v.deletion_time",
+      "v.destroyed",
+      "v.json_fields",
+    ])
+    .where("s.environment_id", "=", environmentId)
+    .where("s.key", "=", key);
+}
+
 export function createSecretsRepo() {
+  let currentQuery: CompiledQuery | undefined;
   return {
     async list(db: Executor, environmentId: string, filter: ListFilter): Promise<SecretRow[]> {
       let query = db.selectFrom("secrets").selectAll().where("environment_id", "=", environmentId);
@@ -43,6 +83,21 @@ export function createSecretsRepo() {
         .where("key", "=", key)
         .executeTakeFirst(),
 
+    /** The secrets of the environment among `keys`, by key (any number of keys). */
+    async findByKeys(db: Executor, environmentId: string, keys: string[]): Promise<Map<string, SecretRow>> {
+      const found = new Map<string, SecretRow>();
+      for (let start = 0; start < keys.length; start += LOOKUP_CHUNK) {
+        const rows = await db
+          .selectFrom("secrets")
+          .selectAll()
+          .where("environment_id", "=", environmentId)
+          .where("key", "in", keys.slice(start, start + LOOKUP_CHUNK))
+          .execute();
+        for (const row of rows) found.set(row.key, row);
+      }
+      return found;
+    },
+
     findVersion: (db: Executor, secretId: string, version: number): Promise<SecretVersionRow | undefined> =>
       db
         .selectFrom("secret_versions")
@@ -57,24 +112,10 @@ export function createSecretsRepo() {
       environmentId: string,
       key: string,
     ): Promise<SecretWithVersion | undefined> {
-      const row = await db
-        .selectFrom("secrets as s")
-        .innerJoin("secret_versions as v", (join) =>
-          join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
-        )
-        .selectAll("s")
-        .select([
-          "v.ciphertexts",
-          "v.key_version",
-          "v.created_at as v_created_at",
-          "v.created_by as v_created_by",
-          "v.deletion_time",
-          "v.destroyed",
-          "v.json_fields",
-        ])
-        .where("s.environment_id", "=", environmentId)
-        .where("s.key", "=", key)
-        .executeTakeFirst();
+      // Compiled once: building and compiling the query cost more than running it.
+      currentQuery ??= currentByKey(db, "", "").compile();
+      const result = await db.executeQuery<JoinedRow>({ ...currentQuery, parameters: [environmentId, key] });
+      const row = result.rows[0];
       return row === undefined ? undefined : splitJoined(row);
     },
 
@@ -115,6 +156,14 @@ export function createSecretsRepo() {
     async insertVersion(db: Executor, row: NewSecretVersionRow): Promise<void> {
       await db.insertInto("secret_versions").values(row).execute();
     },
+
+    /** Many secrets in multi-row statements; every row must name the same columns. */
+    insertSecrets: (db: Executor, rows: SecretRow[]): Promise<void> =>
+      insertInChunks(rows, (chunk) => db.insertInto("secrets").values(chunk).execute()),
+
+    /** Many versions in multi-row statements; every row must name the same columns. */
+    insertVersions: (db: Executor, rows: NewSecretVersionRow[]): Promise<void> =>
+      insertInChunks(rows, (chunk) => db.insertInto("secret_versions").values(chunk).execute()),
 
     /** Optimistic update: succeeds only if nobody else moved the secret on since it was read. */
     async updateHead(
