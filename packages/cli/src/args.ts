@@ -59,6 +59,16 @@ export class UsageError extends Error {}
  */
 export class ReportedFailure extends Error {}
 
+/** The command ran and its outcome is this exit code (`run` passing on its child's): nothing more is printed. */
+export class ExitWith extends Error {
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`exit code ${exitCode}`);
+    this.exitCode = exitCode;
+  }
+}
+
 type FlagValue = string | boolean | Array<string | boolean> | undefined;
 
 /** Typed reads over the loosely typed values that `parseArgs` returns. */

@@ -1,7 +1,8 @@
-// Where the server is and who we are: flags over environment variables over defaults, then an SDK client.
+// Where the server is and who we are: flags over environment variables over the stored login, then an SDK client.
 
 import { Coffer } from "@coffer/sdk";
 import { type Invocation, type OptionSpecs, UsageError } from "./args.ts";
+import { readStoredLogin } from "./stored-login.ts";
 
 export const DEFAULT_ADDR = "http://127.0.0.1:8200";
 
@@ -40,16 +41,26 @@ export interface Connection {
   token: string;
 }
 
+/**
+ * Flags, then COFFER_ADDR/COFFER_TOKEN, then what `coffer login` stored. The stored token goes only to the
+ * stored address: pointing the CLI at another server must not hand it that server's credentials.
+ */
 export function resolveConnection({ flags, io }: Invocation): Connection {
-  const addr = flags.string("addr") ?? (io.env["COFFER_ADDR"] || DEFAULT_ADDR);
-  const token = flags.string("token") ?? io.env["COFFER_TOKEN"];
-  if (!token) throw new UsageError("no API token: set COFFER_TOKEN or pass --token");
+  const stored = readStoredLogin(io.env);
+  const addr = flags.string("addr") ?? (io.env["COFFER_ADDR"] || stored.addr || DEFAULT_ADDR);
+  const storedToken = stored.addr !== undefined && sameAddr(stored.addr, addr) ? stored.token : undefined;
+  const token = flags.string("token") ?? (io.env["COFFER_TOKEN"] || storedToken);
+  if (!token) throw new UsageError("no API token: run 'coffer login', set COFFER_TOKEN or pass --token");
   try {
     new URL(addr);
   } catch {
     throw new UsageError(`the server address '${addr}' is not a URL (expected e.g. ${DEFAULT_ADDR})`);
   }
   return { addr: addr.replace(/\/+$/, ""), token };
+}
+
+function sameAddr(a: string, b: string): boolean {
+  return a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 }
 
 export function requireProject({ flags, io }: Invocation): string {

@@ -11,6 +11,8 @@ export const ENVIRONMENT_HELP = `Environment:
 export function usageLine(path: string[], command: Command): string {
   const args = command.args ? ` ${command.args}` : "";
   const options = Object.keys(command.options).length > 0 || command.passThrough ? " [options]" : "";
+  // Options go before a `-- COMMAND` (`coffer run`): what follows `--` is the command's own.
+  if (command.args?.startsWith("--")) return `Usage: coffer ${path.join(" ")}${options}${args}`;
   return `Usage: coffer ${path.join(" ")}${args}${options}`;
 }
 

@@ -1,5 +1,6 @@
 // The process streams and environment, passed in so commands can be run in tests without a process.
 
+import { writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export interface Writer {
@@ -60,4 +61,60 @@ export function untilInterrupted(): { signal: AbortSignal; release(): void } {
       process.off("SIGTERM", onSignal);
     },
   };
+}
+
+/** Asks for one line on a terminal (stderr) and reads it from stdin. */
+export async function promptLine(io: Io, question: string): Promise<string> {
+  io.stderr.write(question);
+  const lines = createInterface({ input: io.stdin, terminal: false });
+  try {
+    for await (const line of lines) return line;
+    return "";
+  } finally {
+    lines.close();
+  }
+}
+
+/** Asks for a secret on a terminal without echoing what is typed; Ctrl-C cancels. */
+export function promptHidden(io: Io, question: string): Promise<string> {
+  const stdin = io.stdin as NodeJS.ReadStream;
+  io.stderr.write(question);
+  stdin.setRawMode?.(true);
+  stdin.setEncoding("utf8");
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let typed = "";
+    const finish = (): void => {
+      stdin.off("data", onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      io.stderr.write("\n");
+    };
+    const onData = (chunk: string | Buffer): void => {
+      for (const char of String(chunk)) {
+        if (char === "\r" || char === "\n" || char === "\u0004") {
+          finish();
+          resolve(typed);
+          return;
+        }
+        if (char === "\u0003") {
+          finish();
+          reject(new Error("cancelled"));
+          return;
+        }
+        typed = char === "\u007f" || char === "\b" ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
+/** Writes a new file only its owner can read (it holds values); an existing file is never overwritten. */
+export function writePrivateFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    throw new Error(`${path} already exists: refusing to overwrite it (remove it, or choose another file)`);
+  }
 }

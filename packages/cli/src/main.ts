@@ -3,15 +3,20 @@
 
 import { parseArgs } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
-import { type Command, type Entry, Flags, isGroup, ReportedFailure, UsageError } from "./args.ts";
+import { type Command, type Entry, ExitWith, Flags, isGroup, ReportedFailure, UsageError } from "./args.ts";
 import { auditGroup } from "./commands/audit.ts";
+import { createCompletionCommand } from "./commands/completion.ts";
 import { connectionsGroup } from "./commands/connections.ts";
 import { envsGroup } from "./commands/envs.ts";
+import { exportCommand } from "./commands/export.ts";
+import { importCommand } from "./commands/import.ts";
 import { keygenCommand } from "./commands/keygen.ts";
 import { keysGroup } from "./commands/keys.ts";
+import { loginCommand, logoutCommand, whoamiCommand } from "./commands/login.ts";
 import { membersGroup } from "./commands/members.ts";
 import { backupCommand, restoreCommand } from "./commands/operator.ts";
 import { projectsGroup } from "./commands/projects.ts";
+import { runCommand as runWithSecrets } from "./commands/run.ts";
 import { secretsGroup } from "./commands/secrets.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { tokensGroup } from "./commands/tokens.ts";
@@ -26,6 +31,12 @@ export const ENTRIES: Entry[] = [
   projectsGroup,
   envsGroup,
   secretsGroup,
+  runWithSecrets,
+  exportCommand,
+  importCommand,
+  loginCommand,
+  logoutCommand,
+  whoamiCommand,
   tokensGroup,
   connectionsGroup,
   usersGroup,
@@ -34,6 +45,7 @@ export const ENTRIES: Entry[] = [
   keysGroup,
   backupCommand,
   restoreCommand,
+  createCompletionCommand(() => ENTRIES),
 ];
 
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -109,6 +121,7 @@ async function runCommand(path: string[], command: Command, argv: string[], io: 
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error.message, usage);
     if (error instanceof ReportedFailure) return 1;
+    if (error instanceof ExitWith) return error.exitCode;
     throw error;
   }
 }

@@ -135,10 +135,10 @@ describe("usage errors exit with 2 and a short usage on stderr", () => {
     expect(result.stderr).toContain("VERSION must be a positive integer");
   });
 
-  it("no token in COFFER_TOKEN nor --token", async () => {
+  it("no token in COFFER_TOKEN, --token or a stored login", async () => {
     const result = await runInProcess(["projects", "list"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("no API token: set COFFER_TOKEN or pass --token");
+    expect(result.stderr).toContain("no API token: run 'coffer login', set COFFER_TOKEN or pass --token");
   });
 
   it("no project for a command that works in one", async () => {

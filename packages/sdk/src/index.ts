@@ -14,6 +14,7 @@ export type { ProxyApi, ProxyRequestInit } from "./proxy.ts";
 export type { ReferencesApi, Template } from "./references.ts";
 export type { CallOptions, EnvironmentCallOptions, ProjectCallOptions } from "./scope.ts";
 export type {
+  BatchOptions,
   ListSecretsOptions,
   SecretChange,
   SecretInput,

@@ -5,6 +5,10 @@ import type { Transport } from "./http.ts";
 import { followCursor } from "./pagination.ts";
 import { type EnvironmentCallOptions, environmentPath, type ScopeDefaults, segment } from "./scope.ts";
 import type {
+  BatchConflictMode,
+  BatchRequest,
+  BatchResult,
+  BatchSecret,
   CreateSecret,
   ListSecretsQuery,
   Secret,
@@ -27,6 +31,13 @@ export interface ListSecretsOptions extends EnvironmentCallOptions {
 export interface SecretPageOptions extends EnvironmentCallOptions, ListSecretsQuery {}
 
 export interface SecretWriteOptions extends EnvironmentCallOptions, SecretAttributes {}
+
+export interface BatchOptions extends EnvironmentCallOptions {
+  /** For keys that already exist; default "fail" (409, nothing written). */
+  onConflict?: BatchConflictMode;
+  /** Validate and report what would happen, writing nothing. */
+  dryRun?: boolean;
+}
 
 /** A field name → value map; a plain string is shorthand for `{ value: string }`. */
 export type SecretInput = string | Record<string, string>;
@@ -169,6 +180,22 @@ export class SecretsApi {
       signal: options?.signal,
     });
     return response.secrets;
+  }
+
+  /**
+   * Creates many secrets (and with `onConflict: "overwrite"`, replaces existing values) in one request that
+   * is all-or-nothing on the server. Keep a batch under the server's body limit (1 MiB by default) and
+   * 10,000 items; split larger imports into several batches.
+   */
+  async batch(secrets: BatchSecret[], options?: BatchOptions): Promise<BatchResult> {
+    const body: BatchRequest = { secrets, onConflict: options?.onConflict ?? "fail" };
+    if (options?.dryRun !== undefined) body.dryRun = options.dryRun;
+    return this.#transport.json<BatchResult>({
+      method: "POST",
+      path: `${environmentPath(this.#defaults, options)}/secrets/batch`,
+      body,
+      signal: options?.signal,
+    });
   }
 
   #secretPath(key: string, options: EnvironmentCallOptions | undefined): string {

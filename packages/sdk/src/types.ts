@@ -166,6 +166,32 @@ export interface ValuesResponse {
   secrets: SecretValue[];
 }
 
+/** One secret of a batch import: `value` is shorthand for `fields: { value }`. */
+export interface BatchSecret {
+  key: string;
+  value?: string;
+  fields?: Record<string, string>;
+  description?: string;
+  type?: string;
+  metadata?: Record<string, string>;
+}
+
+/** What to do with a key that already exists: leave it, write a new version, or refuse the batch (409). */
+export type BatchConflictMode = "skip" | "overwrite" | "fail";
+
+export interface BatchRequest {
+  secrets: BatchSecret[];
+  onConflict: BatchConflictMode;
+  dryRun?: boolean;
+}
+
+/** The keys of a batch by what happened to them (or would have, on a dry run). */
+export interface BatchResult {
+  created: string[];
+  updated: string[];
+  skipped: string[];
+}
+
 // API tokens
 
 export interface Token {
@@ -388,6 +414,16 @@ export interface Me {
   user: User | null;
   /** The session's CSRF token, to pick up a session after a page reload; `null` for a token. */
   csrfToken: string | null;
+  /** An API token's scope; `null` for a person. */
+  token: TokenScope | null;
+}
+
+export interface TokenScope {
+  /** The ids of the projects the token may see, or `"*"` for all. */
+  projects: "*" | string[];
+  /** Environment slugs the token may see; `null` for all. */
+  environments: string[] | null;
+  permissions: string[];
 }
 
 /** The first administrator of a new instance, created with the one-time token of the setup link. */

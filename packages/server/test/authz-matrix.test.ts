@@ -35,6 +35,7 @@ const RULES: Record<string, Rule> = {
   "DELETE /v1/projects/{project}/environments/{env}": perm("projects:manage"),
   "GET /v1/projects/{project}/environments/{env}/secrets": perm("secrets:list"),
   "POST /v1/projects/{project}/environments/{env}/secrets": perm("secrets:create"),
+  "POST /v1/projects/{project}/environments/{env}/secrets/batch": perm("secrets:create"),
   "GET /v1/projects/{project}/environments/{env}/secrets/{key}": perm("secrets:list"),
   "PATCH /v1/projects/{project}/environments/{env}/secrets/{key}": perm("secrets:update"),
   "DELETE /v1/projects/{project}/environments/{env}/secrets/{key}": perm("secrets:delete"),
@@ -133,6 +134,10 @@ function bodyFor(method: string, path: string, slug: string, n: number): unknown
     "PATCH /v1/projects/{project}": { name: `Renamed ${n}` },
     "POST /v1/projects/{project}/environments": { slug: `env${n}` },
     "POST /v1/projects/{project}/environments/{env}/secrets": { key: `NEW_${n}`, value: "v" },
+    "POST /v1/projects/{project}/environments/{env}/secrets/batch": {
+      secrets: [{ key: `BATCH_${n}`, value: "v" }],
+      onConflict: "fail",
+    },
     "PATCH /v1/projects/{project}/environments/{env}/secrets/{key}": { value: `v-${n}` },
     "POST /v1/projects/{project}/environments/{env}/secrets/{key}/rollback": { version: 1 },
     "POST /v1/projects/{project}/environments/{env}/values": {},

@@ -52,6 +52,8 @@ export type AuditPage = { events: StoredAuditEvent[]; nextCursor: string | null 
 export type AuditService = {
   /** Appends inside the caller's transaction: the event commits or rolls back with the change it describes. */
   appendInTransaction(tx: Executor, event: AuditEvent): Promise<void>;
+  /** As appendInTransaction for many events (a batch import), chained in order in one multi-row write. */
+  appendManyInTransaction(tx: Executor, events: AuditEvent[]): Promise<void>;
   /**
    * Group commit: resolves once the event is durable, rejects if its transaction failed. Events from concurrent
    * callers are gathered and written in one transaction. Never await it inside a transaction (on SQLite the batch
@@ -174,6 +176,10 @@ export function createAuditService({
   return {
     async appendInTransaction(tx, event) {
       await appendRows(tx, [toRow(event)]);
+    },
+
+    async appendManyInTransaction(tx, events) {
+      if (events.length > 0) await appendRows(tx, events.map(toRow));
     },
 
     record(event) {

@@ -12,6 +12,7 @@ const ACTIONS: Record<string, string> = {
   "DELETE /v1/projects/:project/environments/:env": "environment.delete",
   "GET /v1/projects/:project/environments/:env/secrets": "secret.list",
   "POST /v1/projects/:project/environments/:env/secrets": "secret.create",
+  "POST /v1/projects/:project/environments/:env/secrets/batch": "secret.import",
   "GET /v1/projects/:project/environments/:env/secrets/:key": "secret.read",
   "PATCH /v1/projects/:project/environments/:env/secrets/:key": "secret.update",
   "DELETE /v1/projects/:project/environments/:env/secrets/:key": "secret.delete",

@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import type { SecretValue } from "../crypto/secret-value.ts";
 import type { App } from "../http/app-type.ts";
 import { Actor, EnvParams, errorResponses, strictObject } from "../http/schemas.ts";
+import { MAX_BATCH_ITEMS } from "./secrets-batch.ts";
 import { MAX_PAGE, type RevealedSecret, type SecretsService } from "./secrets-service.ts";
 
 const Secret = Type.Object(
@@ -73,6 +74,41 @@ const UpdateSecret = Type.Object(
   strictObject,
 );
 
+const BatchSecret = Type.Object(
+  {
+    key: Type.String(),
+    value: Type.Optional(Type.String({ description: 'Shorthand for fields: { "value": … }' })),
+    fields: Type.Optional(Type.Record(Type.String(), Type.String())),
+    description: Descriptive.description,
+    type: Descriptive.type,
+    metadata: Descriptive.metadata,
+  },
+  strictObject,
+);
+
+const BatchRequest = Type.Object(
+  {
+    secrets: Type.Array(BatchSecret, { maxItems: MAX_BATCH_ITEMS }),
+    onConflict: Type.Union([Type.Literal("skip"), Type.Literal("overwrite"), Type.Literal("fail")], {
+      description:
+        'For keys that already exist: "skip" them, "overwrite" their value (needs secrets:update too), or "fail" (409, nothing written)',
+    }),
+    dryRun: Type.Optional(
+      Type.Boolean({ description: "Validate and report what would happen; write nothing" }),
+    ),
+  },
+  strictObject,
+);
+
+const BatchResult = Type.Object(
+  {
+    created: Type.Array(Type.String()),
+    updated: Type.Array(Type.String()),
+    skipped: Type.Array(Type.String()),
+  },
+  { description: "The keys of the batch by what happened to them (or would, on a dry run)" },
+);
+
 const KeyParams = Type.Object({
   project: Type.String(),
   env: Type.String(),
@@ -139,6 +175,22 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
     async (request, reply) => {
       const { project, env } = request.params;
       return reply.status(201).send(await secrets.create(request.ctx, project, env, request.body));
+    },
+  );
+
+  app.post(
+    `${base}/secrets/batch`,
+    {
+      schema: {
+        tags,
+        params: EnvParams,
+        body: BatchRequest,
+        response: { 200: BatchResult, ...errorResponses(400, 401, 403, 404, 409, 413) },
+      },
+    },
+    async (request) => {
+      const { project, env } = request.params;
+      return secrets.batch(request.ctx, project, env, request.body);
     },
   );
 

@@ -21,6 +21,7 @@ import {
   validateText,
   validateValueSize,
 } from "../validation.ts";
+import { createSecretsBatch } from "./secrets-batch.ts";
 import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
 
 export const DEFAULT_TYPE = "generic";
@@ -45,7 +46,7 @@ export type SecretMetadata = {
 export type RevealedSecret = { key: string; version: number; data: Record<string, SecretValue> };
 export type VersionInfo = { version: number; createdAt: string; createdBy: Actor; fields: string[] };
 
-type Descriptive = {
+export type Descriptive = {
   description?: string;
   type?: string;
   name?: string | null;
@@ -60,7 +61,7 @@ export type CreateSecretInput = Descriptive & {
 export type UpdateSecretInput = Descriptive & { value?: string; fields?: Record<string, string | null> };
 export type ListSecretsInput = { limit?: number; cursor?: string; prefix?: string; search?: string };
 
-type Deps = {
+export type SecretsDeps = {
   store: Store;
   repo: SecretsRepo;
   projects: ProjectsService;
@@ -110,7 +111,7 @@ function sameValue(a: SecretValue, b: string): boolean {
 }
 
 /** Checks the descriptive fields shared by create and update; returns them normalised. */
-function validateDescriptive(input: Descriptive): Descriptive {
+export function validateDescriptive(input: Descriptive): Descriptive {
   const out: Descriptive = {};
   if (input.description !== undefined) {
     out.description = validateText("description", "Description", input.description, LIMITS.descriptionLength);
@@ -209,7 +210,7 @@ function keptJsonFields(
   return kept.length === 0 ? null : JSON.stringify(kept);
 }
 
-function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
+export function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
   if (input.value !== undefined && input.fields !== undefined) {
     throw new ValidationError("value", 'Give either "value" or "fields", not both');
   }
@@ -229,7 +230,8 @@ function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
   return fields;
 }
 
-export function createSecretsService({ store, repo, projects, keys, audit, now }: Deps) {
+export function createSecretsService(deps: SecretsDeps) {
+  const { store, repo, projects, keys, audit, now } = deps;
   const target = (scope: Scope, key: string, version: number) => ({
     project: scope.project.slug,
     environment: scope.environment.slug,
@@ -298,6 +300,8 @@ export function createSecretsService({ store, repo, projects, keys, audit, now }
   }
 
   return {
+    batch: createSecretsBatch(deps),
+
     async list(ctx: RequestContext, projectSlug: string, envSlug: string, input: ListSecretsInput) {
       const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:list");
       const limit = input.limit ?? DEFAULT_PAGE;

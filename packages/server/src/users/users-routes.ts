@@ -1,6 +1,7 @@
 // HTTP routes for sign-in, sessions, the first-run setup, and user administration.
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import type { Principal } from "../auth/permissions.ts";
 import type { App } from "../http/app-type.ts";
 import { errorResponses, strictObject } from "../http/schemas.ts";
 import { SESSION_COOKIE, type UsersService } from "./users-service.ts";
@@ -85,6 +86,21 @@ export function registerUserRoutes(app: App, users: UsersService): void {
             actor: Type.Object({ type: Type.String(), id: Type.String(), name: Type.String() }),
             user: Type.Union([User, Type.Null()]),
             csrfToken: Type.Union([Type.String(), Type.Null()]),
+            token: Type.Union(
+              [
+                Type.Object({
+                  projects: Type.Union([Type.Literal("*"), Type.Array(Type.String())], {
+                    description: 'The ids of the projects the token may see, or "*" for all',
+                  }),
+                  environments: Type.Union([Type.Array(Type.String()), Type.Null()], {
+                    description: "Environment slugs the token may see; null for all",
+                  }),
+                  permissions: Type.Array(Type.String()),
+                }),
+                Type.Null(),
+              ],
+              { description: "An API token's scope; null for a person" },
+            ),
           }),
           ...errorResponses(401),
         },
@@ -97,6 +113,7 @@ export function registerUserRoutes(app: App, users: UsersService): void {
         actor: request.ctx.principal.actor,
         user: me?.user ?? null,
         csrfToken: me?.csrfToken ?? null,
+        token: tokenScope(request.ctx.principal),
       };
     },
   );
@@ -183,4 +200,13 @@ export function registerUserRoutes(app: App, users: UsersService): void {
       return reply.status(204).send(null);
     },
   );
+}
+
+function tokenScope(principal: Principal) {
+  if (principal.kind !== "token") return null;
+  return {
+    projects: principal.projects === "*" ? ("*" as const) : [...principal.projects],
+    environments: principal.environments === null ? null : [...principal.environments],
+    permissions: [...principal.permissions],
+  };
 }
