@@ -12,7 +12,9 @@ function postgresReachable(): boolean {
 const withPostgres = postgresReachable();
 if (!withPostgres) {
   if (process.env["CI"] === "true") {
-    throw new Error(`PostgreSQL is required in CI but ${pgUrl} is not reachable (see .ci/run, which starts it)`);
+    throw new Error(
+      `PostgreSQL is required in CI but ${pgUrl} is not reachable (see .ci/run, which starts it)`,
+    );
   }
   console.warn(`Skipping the PostgreSQL run of the server tests: ${pgUrl} is not reachable.`);
 }

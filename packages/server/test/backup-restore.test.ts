@@ -175,8 +175,9 @@ describe.skipIf(ON_POSTGRES)("coffer backup and coffer restore (embedded databas
 describe.skipIf(!ON_POSTGRES)("backups on PostgreSQL", () => {
   const restoreDb = `coffer_restore_${randomBytes(4).toString("hex")}`;
   const restoreUrl = TEST_PG_URL.replace(/\/[^/]*$/, `/${restoreDb}`);
+  const adminUrl = TEST_PG_URL.replace(/\/[^/]*$/, "/postgres");
   const admin = async (query: string) => {
-    const client = new pg.Client({ connectionString: TEST_PG_URL.replace(/\/[^/]*$/, "/postgres") });
+    const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {
       await client.query(query);
@@ -213,7 +214,7 @@ describe.skipIf(!ON_POSTGRES)("backups on PostgreSQL", () => {
       await writers.stop();
       expect(readFileSync(dump).includes(Buffer.from(CANARY))).toBe(false);
 
-      await admin(`create database ${restoreDb}`);
+      execFileSync("psql", ["--no-psqlrc", "--quiet", "--command", `create database ${restoreDb}`, adminUrl]);
       execFileSync("psql", [
         "--no-psqlrc",
         "--quiet",

@@ -168,6 +168,7 @@ describe("a data-key rotation cut short by a crash", () => {
       reads += answers.length;
       if (remaining < COUNT) break;
     }
+    expect(reads).toBeGreaterThan(0);
     node.child.kill("SIGKILL");
     await new Promise((resolve) => node?.child.once("exit", resolve));
 

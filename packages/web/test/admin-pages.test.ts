@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeInBrowser,
   descriptionOf,
+  eventually,
   launchBrowser,
   openPage,
   screenshot,
@@ -60,9 +61,9 @@ describeInBrowser("the administration pages", () => {
     // The server's rule for environment slugs, next to the field.
     await dialog.getByLabel(/^Environments/).fill("Not A Slug");
     await dialog.getByRole("button", { name: "Create token" }).click();
-    await expect
-      .poll(() => descriptionOf(dialog.getByLabel(/^Environments/)))
-      .toContain("must start with a lowercase letter");
+    await eventually(() => descriptionOf(dialog.getByLabel(/^Environments/))).toContain(
+      "must start with a lowercase letter",
+    );
 
     await dialog.getByLabel(/^Environments/).fill("production");
     await dialog.getByLabel("Expires").selectOption({ label: "7 days" });
@@ -112,7 +113,7 @@ describeInBrowser("the administration pages", () => {
     expect(await descriptionOf(email)).toContain("Email is required");
     await email.fill("nobody@example.com");
     await page.getByRole("button", { name: "Add member" }).click();
-    await expect.poll(() => descriptionOf(email)).toContain('No user with email "nobody@example.com"');
+    await eventually(() => descriptionOf(email)).toContain('No user with email "nobody@example.com"');
 
     await email.fill("dana@example.com");
     await page.getByLabel("Role", { exact: true }).selectOption("developer");
@@ -135,9 +136,9 @@ describeInBrowser("the administration pages", () => {
     );
 
     await page.getByLabel("Role of dana@example.com").selectOption("admin");
-    await expect
-      .poll(async () => (await members()).find((member) => member.email === "dana@example.com")?.role)
-      .toBe("admin");
+    await eventually(
+      async () => (await members()).find((member) => member.email === "dana@example.com")?.role,
+    ).toBe("admin");
 
     await page.getByRole("button", { name: "Remove olu@example.com" }).click();
     await page
@@ -175,29 +176,29 @@ describeInBrowser("the administration pages", () => {
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(/action=secret.create/);
     const actions = () => page.locator("tbody td[data-label=Action]").allTextContents();
-    await expect.poll(actions).toHaveLength(50);
+    await eventually(actions).toHaveLength(50);
     expect(new Set(await actions())).toEqual(new Set(["secret.create"]));
     // Newest first: the last secrets created come on the first page.
     const targets = () => page.locator("tbody td[data-label=Target]").allTextContents();
     expect((await targets()).every((target) => target.startsWith("search / production / INDEX_"))).toBe(true);
 
     await page.getByRole("button", { name: "Next" }).click();
-    await expect.poll(actions).toHaveLength(10);
+    await eventually(actions).toHaveLength(10);
     expect(await page.getByText("Page 2 · events 51–60").count()).toBe(1);
     await page.getByRole("button", { name: "Previous" }).click();
-    await expect.poll(actions).toHaveLength(50);
+    await eventually(actions).toHaveLength(50);
 
     await page.getByLabel("Secret key").fill("INDEX_00");
     await page.getByLabel("Action").fill("");
     await page.getByRole("button", { name: "Apply filters" }).click();
-    await expect.poll(actions).toEqual(["secret.delete", "secret.create"]);
+    await eventually(actions).toEqual(["secret.delete", "secret.create"]);
 
     // The filters survive a reload: they are the address.
     await page.reload();
     expect(await page.getByLabel("Secret key").inputValue()).toBe("INDEX_00");
     // The server's rule for a filter shows next to it.
     await page.goto("/audit?since=yesterday");
-    await expect.poll(() => descriptionOf(page.getByLabel("From"))).toMatch(/since.*(date-time|ISO 8601)/);
+    await eventually(() => descriptionOf(page.getByLabel("From"))).toMatch(/since.*(date-time|ISO 8601)/);
     await page.getByRole("button", { name: "Clear" }).click();
     await page.waitForURL((url) => url.search === "");
     expect(await page.getByLabel("Secret key").inputValue()).toBe("");

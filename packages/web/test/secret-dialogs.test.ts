@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   describeInBrowser,
   descriptionOf,
+  eventually,
   focusIsInDialog,
   launchBrowser,
   openPage,
@@ -78,14 +79,14 @@ describeInBrowser("the secret dialogs", () => {
       if (name === "Add Secret") break;
       await page.keyboard.press("Tab");
     }
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.textContent?.trim()))
-      .toBe("Add Secret");
+    await eventually(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      "Add Secret",
+    );
     await page.keyboard.press("Enter");
     await page.getByRole("dialog", { name: "Add Secret" }).waitFor();
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("class")))
-      .toContain("mono");
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("class"))).toContain(
+      "mono",
+    );
     await page.keyboard.type("KEYBOARD_ONLY");
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).type)).toBe("password");
@@ -94,9 +95,9 @@ describeInBrowser("the secret dialogs", () => {
 
     await page.getByRole("dialog").waitFor({ state: "detached" });
     await page.getByRole("rowheader", { name: "KEYBOARD_ONLY" }).waitFor();
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.textContent?.trim()))
-      .toBe("Add Secret");
+    await eventually(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      "Add Secret",
+    );
     expect(await page.getByRole("status").textContent()).toContain("KEYBOARD_ONLY created");
     expect(await secret("KEYBOARD_ONLY", "development")).toMatchObject({ version: 1, type: "generic" });
 
@@ -114,9 +115,9 @@ describeInBrowser("the secret dialogs", () => {
     await page.getByRole("dialog", { name: "Edit Secret" }).waitFor();
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")))
-      .toBe("Edit KEYBOARD_ONLY");
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+      "Edit KEYBOARD_ONLY",
+    );
     await page.context().close();
   });
 
@@ -135,9 +136,9 @@ describeInBrowser("the secret dialogs", () => {
     }
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.textContent?.trim()))
-      .toBe("Add Secret");
+    await eventually(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      "Add Secret",
+    );
     await page.context().close();
   });
 
@@ -168,26 +169,26 @@ describeInBrowser("the secret dialogs", () => {
     await key.fill("1BAD");
     await dialog.getByLabel("Secret Value").fill("v");
     await dialog.getByRole("button", { name: "Create Secret" }).click();
-    await expect
-      .poll(() => descriptionOf(key))
-      .toContain('Secret key segment "1BAD" must start with a letter');
+    await eventually(() => descriptionOf(key)).toContain(
+      'Secret key segment "1BAD" must start with a letter',
+    );
     // Focus moves to the field in error.
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-invalid")))
-      .toBe("true");
+    await eventually(() => page.evaluate(() => document.activeElement?.getAttribute("aria-invalid"))).toBe(
+      "true",
+    );
 
     await key.fill("DATABASE_URL");
     await dialog.getByLabel("Secret Value").fill("v");
     await dialog.getByRole("button", { name: "Create Secret" }).click();
-    await expect.poll(() => descriptionOf(key)).toContain('A secret with key "DATABASE_URL" already exists');
+    await eventually(() => descriptionOf(key)).toContain('A secret with key "DATABASE_URL" already exists');
 
     await key.fill("TOO_LONG_TYPE");
     await dialog.getByLabel("Secret Value").fill("v");
     await dialog.getByLabel("Type").fill("t".repeat(65));
     await dialog.getByRole("button", { name: "Create Secret" }).click();
-    await expect
-      .poll(() => descriptionOf(dialog.getByLabel("Type")))
-      .toContain("Type must be at most 64 characters");
+    await eventually(() => descriptionOf(dialog.getByLabel("Type"))).toContain(
+      "Type must be at most 64 characters",
+    );
     expect(await descriptionOf(key)).not.toContain("already exists");
     await page.context().close();
   });
@@ -293,7 +294,7 @@ describeInBrowser("the secret dialogs", () => {
     await page.getByRole("rowheader", { name: "OLD_WEBHOOK_SECRET" }).waitFor({ state: "detached" });
     await expect(secret("OLD_WEBHOOK_SECRET")).rejects.toThrow(/404/);
     // Its Delete button is gone: focus lands on the page heading rather than nowhere.
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
+    await eventually(() => page.evaluate(() => document.activeElement?.tagName)).toBe("H1");
     await page.context().close();
   });
 

@@ -2,7 +2,14 @@
 // narrow screen, and the promise that no value ever reaches the page.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeInBrowser, launchBrowser, openPage, screenshot, signIn } from "./support/browser.ts";
+import {
+  describeInBrowser,
+  eventually,
+  launchBrowser,
+  openPage,
+  screenshot,
+  signIn,
+} from "./support/browser.ts";
 import { ensureWebBuild } from "./support/build.ts";
 import { type DevServer, seedSecrets, startDevServer } from "./support/server.ts";
 
@@ -73,9 +80,10 @@ describeInBrowser("the project pages", () => {
     await screenshot(page, "overview");
 
     await page.getByLabel("Only keys missing or differing somewhere").check();
-    await expect
-      .poll(() => page.getByRole("rowheader").allTextContents())
-      .toEqual(["SENTRY_DSN", "STRIPE_API_KEY"]);
+    await eventually(() => page.getByRole("rowheader").allTextContents()).toEqual([
+      "SENTRY_DSN",
+      "STRIPE_API_KEY",
+    ]);
 
     // The missing production value can be added right from the matrix.
     await page.getByRole("button", { name: "Add SENTRY_DSN to production" }).click();
@@ -85,7 +93,7 @@ describeInBrowser("the project pages", () => {
     await dialog.getByLabel("Secret Value").fill("https://sentry-prod");
     await dialog.getByRole("button", { name: "Create Secret" }).click();
     await dialog.waitFor({ state: "detached" });
-    await expect.poll(() => page.getByRole("rowheader").allTextContents()).toEqual(["STRIPE_API_KEY"]);
+    await eventually(() => page.getByRole("rowheader").allTextContents()).toEqual(["STRIPE_API_KEY"]);
 
     await page.getByRole("tab", { name: "Production" }).click();
     await page.getByRole("rowheader", { name: "SENTRY_DSN" }).waitFor();
@@ -128,13 +136,13 @@ describeInBrowser("the project pages", () => {
 
     await page.getByLabel("Per page").selectOption("100");
     await page.getByRole("rowheader", { name: "SVC_000" }).waitFor();
-    await expect.poll(keys).toHaveLength(100);
+    await eventually(keys).toHaveLength(100);
 
     // Search covers keys and descriptions, on the server, across every page.
     await page.getByLabel("Search secrets").fill("svc_11");
-    await expect.poll(keys).toEqual(Array.from({ length: 10 }, (_, i) => `SVC_11${i}`));
+    await eventually(keys).toEqual(Array.from({ length: 10 }, (_, i) => `SVC_11${i}`));
     await page.getByLabel("Search secrets").fill("lucky");
-    await expect.poll(keys).toEqual(["SVC_007"]);
+    await eventually(keys).toEqual(["SVC_007"]);
     await page.getByLabel("Search secrets").fill("nothing like this");
     await page.getByText("No secrets match “nothing like this”").waitFor();
     await page.getByLabel("Search secrets").fill("");
@@ -198,7 +206,7 @@ describeInBrowser("the project pages", () => {
     await page.getByRole("rowheader", { name: "CANARY_FIELDS" }).waitFor();
     await page.getByLabel("Search secrets").fill("canary");
     await page.getByLabel("Search secrets").fill("watch");
-    await expect.poll(() => page.getByRole("rowheader").allTextContents()).toEqual(["CANARY_SINGLE"]);
+    await eventually(() => page.getByRole("rowheader").allTextContents()).toEqual(["CANARY_SINGLE"]);
     await page.getByLabel("Search secrets").fill("");
 
     for (const key of ["CANARY_SINGLE", "CANARY_FIELDS"]) {

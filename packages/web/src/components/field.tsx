@@ -1,5 +1,5 @@
 // A labelled form field with its hint and its error (client check or server answer) tied to the control.
-import { type ReactNode, useId } from "react";
+import { type ReactNode, type RefObject, useCallback, useEffect, useId, useState } from "react";
 
 /** What the control inside a Field spreads onto itself. */
 export type ControlProps = {
@@ -62,11 +62,16 @@ export function FormAlert({ message }: { message: string | undefined }) {
   );
 }
 
-/** Moves focus to the first control marked invalid, once React has rendered the errors. */
-export function focusFirstInvalid(form: HTMLFormElement | null): void {
-  requestAnimationFrame(() => {
-    form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  });
+/**
+ * Returns a function that moves focus to the form's first control marked invalid, once React has
+ * rendered the errors set alongside it (an effect, so it runs after that render's commit).
+ */
+export function useFocusInvalid(form: RefObject<HTMLFormElement | null>): () => void {
+  const [requests, setRequests] = useState(0);
+  useEffect(() => {
+    if (requests > 0) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [requests, form]);
+  return useCallback(() => setRequests((count) => count + 1), []);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Secret } from "@coffer/sdk";
 import { type FormEvent, useRef, useState } from "react";
 import { coffer, formError } from "../api.ts";
 import { Dialog } from "../components/dialog.tsx";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { CloseIcon, PlusIcon } from "../components/icons.tsx";
 import { checkPairs, type Pair, PairsEditor, recordOf } from "../components/pairs-editor.tsx";
 import { DescriptionField, TypeField } from "./secret-fields.tsx";
@@ -50,6 +50,7 @@ export function AddSecretDialog({
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
   // Values stay in the password inputs (uncontrolled), never in React state or the DOM's attributes.
   const valueInputs = useRef(new Map<number, HTMLInputElement>());
 
@@ -80,7 +81,7 @@ export function AddSecretDialog({
     if (busy) return;
     const found = check();
     setErrors(found);
-    if (Object.keys(found).length > 0) return focusFirstInvalid(formRef.current);
+    if (Object.keys(found).length > 0) return focusInvalid();
     setBusy(true);
     try {
       const value = named
@@ -108,7 +109,7 @@ export function AddSecretDialog({
       if (field === "value") setErrors({ rows: { [firstRow]: { value: message } } });
       else if (field === "fields" && !named) setErrors({ rows: { [firstRow]: { value: message } } });
       else setErrors(field === undefined ? { form: message } : { [field]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
       setBusy(false);
     }
   }

@@ -4,7 +4,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useAnnounce } from "../announcer.tsx";
 import { coffer, formError } from "../api.ts";
 import { Dialog } from "../components/dialog.tsx";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { CopyIcon } from "../components/icons.tsx";
 import { formatDate } from "../format.ts";
 import { useAsync } from "../use-async.ts";
@@ -64,6 +64,7 @@ function TokenForm({ onClose, onCreated }: { onClose(): void; onCreated(token: C
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
 
   const toggle = <T,>(set: Set<T>, item: T, on: boolean): Set<T> => {
     const next = new Set(set);
@@ -80,7 +81,7 @@ function TokenForm({ onClose, onCreated }: { onClose(): void; onCreated(token: C
     if (!allProjects && chosen.size === 0) found.projects = "Choose at least one project";
     if (permissions.size === 0) found.permissions = "Choose at least one permission";
     setErrors(found);
-    if (Object.keys(found).length > 0) return focusFirstInvalid(formRef.current);
+    if (Object.keys(found).length > 0) return focusInvalid();
     setBusy(true);
     const envs = environments
       .split(",")
@@ -106,7 +107,7 @@ function TokenForm({ onClose, onCreated }: { onClose(): void; onCreated(token: C
         expiresAt: "expiresAt",
       });
       setErrors(field === undefined ? { form: message } : { [field]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
       setBusy(false);
     }
   }

@@ -4,7 +4,7 @@ import type { Secret, SecretChange } from "@coffer/sdk";
 import { type FormEvent, useRef, useState } from "react";
 import { coffer, formError } from "../api.ts";
 import { Dialog } from "../components/dialog.tsx";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { checkPairs, type Pair, PairsEditor, pairsOf, recordOf } from "../components/pairs-editor.tsx";
 import { EnvironmentNote } from "./add-secret.tsx";
 import { DescriptionField, TypeField } from "./secret-fields.tsx";
@@ -40,6 +40,7 @@ export function EditSecretDialog({ project, environment, secret, onClose, onSave
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
   const valueInputs = useRef(new Map<string, HTMLInputElement>());
   const single = secret.fields.length === 1 && secret.fields[0] === "value";
 
@@ -69,7 +70,7 @@ export function EditSecretDialog({ project, environment, secret, onClose, onSave
     const metadataRows = checkPairs(metadata);
     if (Object.keys(metadataRows).length > 0) {
       setErrors({ metadataRows });
-      return focusFirstInvalid(formRef.current);
+      return focusInvalid();
     }
     const { value, attributes } = changes();
     if (value === null && Object.keys(attributes).length === 0) {
@@ -89,7 +90,7 @@ export function EditSecretDialog({ project, environment, secret, onClose, onSave
         metadata: "metadata",
       });
       setErrors(field === undefined ? { form: message } : { [field]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
       setBusy(false);
     }
   }

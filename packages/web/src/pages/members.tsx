@@ -4,7 +4,7 @@ import { type FormEvent, useRef, useState } from "react";
 import { useAnnounce } from "../announcer.tsx";
 import { coffer, errorMessage, formError } from "../api.ts";
 import { Dialog } from "../components/dialog.tsx";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../components/status.tsx";
 import { formatDate } from "../format.ts";
 import { usePageTitle } from "../page-title.ts";
@@ -148,13 +148,14 @@ function AddMemberForm({ project, onAdded }: { project: string; onAdded(): void 
   const [errors, setErrors] = useState<AddErrors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
     if (email.trim() === "") {
       setErrors({ email: "Email is required" });
-      return focusFirstInvalid(formRef.current);
+      return focusInvalid();
     }
     setBusy(true);
     try {
@@ -177,7 +178,7 @@ function AddMemberForm({ project, onAdded }: { project: string; onAdded(): void 
       const target =
         field ?? (error instanceof CofferError && error.code === "not_found" ? "email" : undefined);
       setErrors(target === undefined ? { form: message } : { [target]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
     } finally {
       setBusy(false);
     }

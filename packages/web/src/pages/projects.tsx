@@ -3,7 +3,7 @@ import { type FormEvent, useRef, useState } from "react";
 import { useAnnounce } from "../announcer.tsx";
 import { coffer, formError } from "../api.ts";
 import { Dialog } from "../components/dialog.tsx";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { PlusIcon } from "../components/icons.tsx";
 import { EmptyState, ErrorNotice, Loading } from "../components/status.tsx";
 import { formatDate } from "../format.ts";
@@ -69,13 +69,14 @@ function NewProjectDialog({ onClose }: { onClose(): void }) {
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (busy) return;
     if (slug.trim() === "") {
       setErrors({ slug: "Project slug is required" });
-      return focusFirstInvalid(formRef.current);
+      return focusInvalid();
     }
     setBusy(true);
     try {
@@ -101,7 +102,7 @@ function NewProjectDialog({ onClose }: { onClose(): void }) {
         environment: "environments",
       });
       setErrors(field === undefined ? { form: message } : { [field]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
       setBusy(false);
     }
   }

@@ -1,7 +1,7 @@
 // First-run setup: the one-time link printed by `coffer serve` creates the first administrator.
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { coffer, formError } from "../api.ts";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { LockIcon } from "../components/icons.tsx";
 import { usePageTitle } from "../page-title.ts";
 import { navigate } from "../router.tsx";
@@ -25,6 +25,7 @@ export function SetupPage() {
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
   const passwordRef = useRef<HTMLInputElement>(null);
   const confirmRef = useRef<HTMLInputElement>(null);
 
@@ -42,7 +43,7 @@ export function SetupPage() {
     if (password === "") found.password = "Password is required";
     else if (confirm !== password) found.confirm = "The passwords do not match";
     setErrors(found);
-    if (Object.keys(found).length > 0) return focusFirstInvalid(formRef.current);
+    if (Object.keys(found).length > 0) return focusInvalid();
     setBusy(true);
     try {
       await coffer.auth.setup({
@@ -56,7 +57,7 @@ export function SetupPage() {
     } catch (error) {
       const { field, message } = formError(error, { email: "email", password: "password", name: "name" });
       setErrors(field === undefined ? { form: message } : { [field]: message });
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
       setBusy(false);
     }
   }

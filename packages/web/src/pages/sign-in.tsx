@@ -1,7 +1,7 @@
 // The sign-in form: email and password; the session itself lives in an HttpOnly cookie.
 import { type FormEvent, useRef, useState } from "react";
 import { formError } from "../api.ts";
-import { Field, FormAlert, focusFirstInvalid, SubmitButton } from "../components/field.tsx";
+import { Field, FormAlert, SubmitButton, useFocusInvalid } from "../components/field.tsx";
 import { LockIcon } from "../components/icons.tsx";
 import { usePageTitle } from "../page-title.ts";
 import { useSession } from "../session.tsx";
@@ -15,6 +15,7 @@ export function SignInPage({ notice }: { notice: string | undefined }) {
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const focusInvalid = useFocusInvalid(formRef);
   const passwordRef = useRef<HTMLInputElement>(null);
 
   async function submit(event: FormEvent) {
@@ -25,7 +26,7 @@ export function SignInPage({ notice }: { notice: string | undefined }) {
     if (email.trim() === "") found.email = "Email is required";
     if (password === "") found.password = "Password is required";
     setErrors(found);
-    if (found.email || found.password) return focusFirstInvalid(formRef.current);
+    if (found.email || found.password) return focusInvalid();
     setBusy(true);
     try {
       await signIn({ email: email.trim(), password });
@@ -33,7 +34,7 @@ export function SignInPage({ notice }: { notice: string | undefined }) {
       const { field, message } = formError(error, { email: "email", password: "password" });
       setErrors(field === undefined ? { form: message } : { [field]: message });
       if (passwordRef.current) passwordRef.current.value = "";
-      focusFirstInvalid(formRef.current);
+      focusInvalid();
     } finally {
       setBusy(false);
     }

@@ -13,7 +13,7 @@ import {
   type Request,
   type Response,
 } from "playwright-core";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 export const CHROMIUM = process.env["COFFER_TEST_CHROMIUM"] ?? "/usr/bin/chromium";
 const SCREENSHOTS = fileURLToPath(new URL("../../../../docs/screenshots/", import.meta.url));
@@ -81,7 +81,7 @@ export async function openPage(
 ): Promise<TestPage> {
   const context = await browser.newContext({ baseURL, viewport, locale: "en-US", timezoneId: "UTC" });
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   const pending: Promise<Omit<RecordedResponse, "aborted"> & { request: Request }>[] = [];
   const failed = new Set<Request>();
   const errors: string[] = [];
@@ -155,4 +155,9 @@ let scratch: string | undefined;
 function scratchDir(): string {
   scratch ??= mkdtempSync(join(tmpdir(), "coffer-screenshots-"));
   return scratch;
+}
+
+/** expect.poll with room for a loaded CI machine (its default gives up after one second). */
+export function eventually<T>(read: () => Promise<T> | T) {
+  return expect.poll(read, { timeout: 10_000, interval: 50 });
 }
