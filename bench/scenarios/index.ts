@@ -1,6 +1,7 @@
 // Every scenario the runner knows, in the order a bare `npm run bench` runs them.
 import type { Scenario } from "../lib/scenario.ts";
 import { auditScenario } from "./audit.ts";
+import { dataRotationScenario } from "./data-rotation.ts";
 import { masterRotationPgScenario, masterRotationScenario } from "./master-rotation.ts";
 import { proxyScenario } from "./proxy.ts";
 import { readScenario } from "./read.ts";
@@ -16,4 +17,5 @@ export const scenarios: Scenario[] = [
   readScalePgScenario,
   masterRotationScenario,
   masterRotationPgScenario,
+  dataRotationScenario,
 ];

@@ -79,6 +79,14 @@ describe("data-key rotation", () => {
           }
         }
       }
+      // A version destroyed through the Vault API holds no ciphertext; it must not hold up the rotation either.
+      const destroyed = await fetch(`${coffer.url}/vault/v1/rotated/production/destroy/K0`, {
+        method: "POST",
+        headers: { "x-vault-token": coffer.rootToken, "content-type": "application/json" },
+        body: JSON.stringify({ versions: [1] }),
+      });
+      expect(destroyed.status).toBe(204);
+
       const started = await coffer.api("POST", "/v1/keys/rotate-data", { project: "rotated" });
       expect(started.status).toBe(202);
       expect(started.body).toEqual({ projects: ["rotated"] });
@@ -96,7 +104,8 @@ describe("data-key rotation", () => {
         const latest = await coffer.api("GET", `${secretsPath(project, env)}/${key}/value`);
         expect(latest.body.data).toEqual({ value, user: `user-${key.slice(1)}` });
         const first = await coffer.api("GET", `${secretsPath(project, env)}/${key}/versions/1/value`);
-        expect(first.body.data).toEqual({ value: `${value}-old` });
+        if (path === "rotated/production/K0") expect(first.status).toBe(404);
+        else expect(first.body.data).toEqual({ value: `${value}-old` });
       }
       const audit = await coffer.api("GET", "/v1/audit?action=keys.rotate_data");
       expect(audit.body.events).toMatchObject([{ project: "rotated", outcome: "success" }]);

@@ -5,7 +5,7 @@ import type { Coffer, KeysStatus } from "@coffer/sdk";
 import type { Writer } from "../io.ts";
 
 export interface ProgressTiming {
-  /** Between two status requests. */
+  /** Between two status requests, at least (four times as long as the last one took, if more). */
   pollMs: number;
   /** Without a terminal, at most one line per this many ms (the last state is always printed). */
   lineEveryMs: number;
@@ -64,7 +64,10 @@ export async function followReencryption(
   let lastRemaining = -1;
   let lastMoveAt = timing.now();
   for (;;) {
+    const asked = timing.now();
     const status = await coffer.keys.status();
+    // The status counts every stored value: on a large store, ask less often rather than keep the server busy.
+    const pause = Math.max(timing.pollMs, 4 * (timing.now() - asked));
     const { done, total } = progressOf(status, rotated);
     const { running, remaining } = status.rotation;
     const finished = remaining === 0 && !running;
@@ -85,6 +88,6 @@ export async function followReencryption(
           "(see its log). Reads still work; it resumes when the server restarts: follow it with `coffer keys status`.",
       );
     }
-    await timing.sleep(timing.pollMs);
+    await timing.sleep(pause);
   }
 }

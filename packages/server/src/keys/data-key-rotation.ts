@@ -29,6 +29,10 @@ type Deps = {
   batchSize?: number;
 };
 
+/** A position in the primary-key order of secret_versions. */
+type Cursor = { secretId: string; version: number };
+const START: Cursor = { secretId: "", version: 0 };
+
 export function createDataKeyRotation({
   store,
   repo,
@@ -42,8 +46,12 @@ export function createDataKeyRotation({
   let running: Promise<void> | undefined;
   let stopping = false;
 
-  /** Rows sealed with an older key version than their project's active one. */
-  const staleRows = (limit: number) =>
+  /**
+   * Rows sealed with an older key version than their project's active one, in (secret, version) order after
+   * `after`: each pass walks the primary key once, instead of rescanning the rows already re-sealed (which made a
+   * rotation quadratic in the number of values).
+   */
+  const staleRows = (limit: number, after: Cursor) =>
     store.db
       .selectFrom("secret_versions as v")
       .innerJoin("secrets as s", "s.id", "v.secret_id")
@@ -54,20 +62,42 @@ export function createDataKeyRotation({
         "v.version",
         "v.ciphertexts",
         "v.key_version",
+        "v.destroyed",
         "s.environment_id",
         "e.project_id",
         "p.active_key_version",
       ])
       .whereRef("v.key_version", "<", "p.active_key_version")
+      .where((eb) =>
+        eb(eb.refTuple("v.secret_id", "v.version"), ">", eb.tuple(after.secretId, after.version)),
+      )
+      // Implied by the join, but it lets PostgreSQL start its scan of secrets at the cursor too.
+      .where("s.id", ">=", after.secretId)
+      .orderBy("v.secret_id")
+      .orderBy("v.version")
       .limit(limit)
       .execute();
 
-  async function reencryptBatch(): Promise<number> {
-    const rows = await staleRows(batchSize);
-    if (rows.length === 0) return 0;
-    const updates: { secretId: string; version: number; from: number; to: number; ciphertexts: string }[] =
-      [];
+  async function reencryptBatch(rows: Awaited<ReturnType<typeof staleRows>>): Promise<void> {
+    const updates: {
+      secretId: string;
+      version: number;
+      from: number;
+      to: number;
+      /** Undefined for a version destroyed through the Vault API: it holds no ciphertext, only its key version moves. */
+      ciphertexts: string | undefined;
+    }[] = [];
     for (const row of rows) {
+      if (row.destroyed === 1) {
+        updates.push({
+          secretId: row.secret_id,
+          version: row.version,
+          from: row.key_version,
+          to: row.active_key_version,
+          ciphertexts: undefined,
+        });
+        continue;
+      }
       const from = await keys.dataKey(row.project_id, row.key_version);
       const to = await keys.activeDataKey(row.project_id, row.active_key_version);
       const place = {
@@ -89,16 +119,19 @@ export function createDataKeyRotation({
         // Only if nobody re-sealed it meanwhile (another node running the same job).
         await tx
           .updateTable("secret_versions")
-          .set({ ciphertexts: update.ciphertexts, key_version: update.to })
+          .set(
+            update.ciphertexts === undefined
+              ? { key_version: update.to }
+              : { ciphertexts: update.ciphertexts, key_version: update.to },
+          )
           .where("secret_id", "=", update.secretId)
           .where("version", "=", update.version)
           .where("key_version", "=", update.from)
-          // A version destroyed through the Vault API meanwhile keeps no ciphertext.
-          .where("destroyed", "=", 0)
+          // A version destroyed through the Vault API meanwhile keeps no ciphertext (the next pass moves it).
+          .where("destroyed", "=", update.ciphertexts === undefined ? 1 : 0)
           .execute();
       }
     });
-    return rows.length;
   }
 
   /** Old key versions that no value uses any more are deleted: they protect nothing. */
@@ -120,11 +153,23 @@ export function createDataKeyRotation({
     running ??= (async () => {
       try {
         let done = 0;
+        let after = START;
+        let secondPass = false;
         for (;;) {
           if (stopping) return;
-          const count = await reencryptBatch();
-          if (count === 0) break;
-          done += count;
+          const rows = await staleRows(batchSize, after);
+          if (rows.length === 0) {
+            // One more pass from the start, for values sealed behind the cursor meanwhile with an old version (by
+            // a node whose cache had not seen the rotation yet); what a second pass leaves waits for a restart.
+            if (after === START || secondPass) break;
+            after = START;
+            secondPass = true;
+            continue;
+          }
+          await reencryptBatch(rows);
+          done += rows.length;
+          const last = rows[rows.length - 1]!;
+          after = { secretId: last.secret_id, version: last.version };
           // Let requests in between batches.
           await new Promise((resolve) => setImmediate(resolve));
         }

@@ -1,6 +1,13 @@
 // The scale-out store: PostgreSQL through pg, with the schema in its own namespace and LISTEN/NOTIFY for caches.
 import { randomUUID } from "node:crypto";
-import { CompiledQuery, Kysely, PostgresDialect } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseIntrospector,
+  Kysely,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  sql,
+} from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import type { Database } from "./database.ts";
@@ -11,6 +18,43 @@ export type PostgresOptions = { url: string; schema: string; poolSize: number; l
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * Kysely's PostgreSQL introspector lists the tables of every schema in the database, and that query fails when
+ * any schema is dropped while it runs (another instance's, an operator's, a test run's): the migrator then fails
+ * to start the node. The migrator only asks which tables exist in Coffer's own schema; this answers just that.
+ */
+class SchemaScopedPostgresDialect extends PostgresDialect {
+  readonly #schema: string;
+
+  constructor(schema: string, config: PostgresDialectConfig) {
+    super(config);
+    this.#schema = schema;
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    const schema = this.#schema;
+    return {
+      async getSchemas() {
+        const result = await sql<{ name: string }>`
+          select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+        return result.rows;
+      },
+      async getTables() {
+        const result = await sql<{ name: string; type: string }>`
+          select table_name as name, table_type as type from information_schema.tables
+           where table_schema = ${schema}`.execute(db);
+        return result.rows.map((row) => ({
+          name: row.name,
+          schema,
+          isView: row.type === "VIEW",
+          isForeign: row.type === "FOREIGN",
+          columns: [],
+        }));
+      },
+    };
+  }
+}
 
 /** Identifiers are validated by config.ts; quoting keeps them exact. */
 function quoted(identifier: string): string {
@@ -34,7 +78,7 @@ export async function openPostgresStore(options: PostgresOptions): Promise<Store
     options.logger?.warn({ err: { message: error.message } }, "idle database connection failed"),
   );
   const db = new Kysely<Database>({
-    dialect: new PostgresDialect({
+    dialect: new SchemaScopedPostgresDialect(options.schema, {
       pool,
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw(`set search_path to ${schema}`));
