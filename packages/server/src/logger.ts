@@ -20,5 +20,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       censor: "[redacted]",
     },
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  // Standard output, written asynchronously: lines logged while a write is under way go out together in the
+  // next one, instead of one system call per line holding up the event loop. pino flushes what is left on exit.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Server as TlsServer } from "node:tls";
 import type { DestinationStream, Logger } from "pino";
+import { createThreadBatchWriter } from "./audit/audit-batch-writer.ts";
 import { createAuditRepo } from "./audit/audit-repo.ts";
 import { type AuditService, createAuditService } from "./audit/audit-service.ts";
 import { createFailureLimiter } from "./auth/rate-limit.ts";
@@ -70,10 +71,12 @@ function disabledAudit(): AuditService {
 
 /** The embedded SQLite file by default; PostgreSQL when COFFER_DATABASE_URL is set. */
 export async function openStore(
-  config: Pick<Config, "database" | "databaseFile">,
+  config: Pick<Config, "database" | "databaseFile"> & Partial<Pick<Config, "storageMaxBytes">>,
   logger?: Logger,
 ): Promise<Store> {
-  if (config.database === undefined) return openSqliteStore({ file: config.databaseFile });
+  if (config.database === undefined) {
+    return openSqliteStore({ file: config.databaseFile, maxBytes: config.storageMaxBytes });
+  }
   return openPostgresStore({ ...config.database, ...(logger === undefined ? {} : { logger }) });
 }
 
@@ -92,7 +95,16 @@ export async function createServer(config: Config, options: ServerOptions): Prom
     );
     const audit = config.benchDisableAudit
       ? disabledAudit()
-      : createAuditService({ store, repo: createAuditRepo(), key: keys.auditKey, now });
+      : createAuditService({
+          store,
+          repo: createAuditRepo(),
+          key: keys.auditKey,
+          now,
+          // On the embedded database, the durable commits of audit batches run on a thread of their own.
+          ...(store.sqlite === undefined
+            ? {}
+            : { batchWriter: createThreadBatchWriter(store, store.sqlite, keys.auditKey) }),
+        });
     const membersRepo = createMembersRepo();
     const usersRepo = createUsersRepo();
     const projects = createProjectsService({
@@ -103,7 +115,15 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       audit,
       now,
     });
-    const secrets = createSecretsService({ store, repo: createSecretsRepo(), projects, keys, audit, now });
+    const secrets = createSecretsService({
+      store,
+      repo: createSecretsRepo(),
+      projects,
+      keys,
+      audit,
+      limits: config.limits,
+      now,
+    });
     const tokens = createTokensService({ store, repo: createTokensRepo(), keys, projects, audit, now });
     const users = createUsersService({
       store,
@@ -189,6 +209,7 @@ export async function createServer(config: Config, options: ServerOptions): Prom
         audit,
         secretsRepo: createSecretsRepo(),
         tokensRepo: createTokensRepo(),
+        limits: config.limits,
         now,
       }),
       ready: store.ping,

@@ -3,7 +3,9 @@ import { type KeyObject, randomUUID } from "node:crypto";
 import { ValidationError } from "../errors.ts";
 import type { AuditEventRow, Executor } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
-import { chainRows, type VerifyResult, verifyChain } from "./audit-chain.ts";
+import { appendToChain, type UnchainedRow } from "./audit-append.ts";
+import { type AuditBatchWriter, createInlineBatchWriter } from "./audit-batch-writer.ts";
+import { type VerifyResult, verifyChain } from "./audit-chain.ts";
 import type { AuditRepo } from "./audit-repo.ts";
 
 export type { VerifyResult } from "./audit-chain.ts";
@@ -69,13 +71,20 @@ export type AuditService = {
   close(): Promise<void>;
 };
 
-type Deps = { store: Store; repo: AuditRepo; key: KeyObject; now: () => string; maxBatch?: number };
+type Deps = {
+  store: Store;
+  repo: AuditRepo;
+  key: KeyObject;
+  now: () => string;
+  maxBatch?: number;
+  /** Where group-committed batches go; by default a transaction on the store's own connection. */
+  batchWriter?: AuditBatchWriter;
+};
 
 export const MAX_AUDIT_PAGE = 1000;
 const DEFAULT_MAX_BATCH = 500;
 const VERIFY_PAGE = 2000;
 
-type UnchainedRow = Omit<AuditEventRow, "seq" | "prev_hash" | "hash">;
 type Waiting = { row: UnchainedRow; resolve: () => void; reject: (error: unknown) => void };
 
 export function createAuditService({
@@ -84,6 +93,7 @@ export function createAuditService({
   key,
   now,
   maxBatch = DEFAULT_MAX_BATCH,
+  batchWriter = createInlineBatchWriter(store, repo, key),
 }: Deps): AuditService {
   // SQLite serialises write transactions by itself; PostgreSQL needs the head row locked.
   const lockHead = store.dialect === "postgres";
@@ -111,22 +121,13 @@ export function createAuditService({
     };
   }
 
-  /** Reads the head inside `tx`, so that batches and in-transaction appends chain onto each other in commit order. */
-  async function appendRows(tx: Executor, rows: UnchainedRow[]): Promise<void> {
-    const head = await repo.readHead(tx, lockHead);
-    const chained = chainRows(key, head, rows);
-    await repo.insertEvents(tx, chained.rows);
-    await repo.writeHead(tx, head.seq, chained.head);
+  function appendRows(tx: Executor, rows: UnchainedRow[]): Promise<void> {
+    return appendToChain(tx, repo, key, rows, lockHead);
   }
 
   async function writeBatch(batch: Waiting[]): Promise<void> {
     try {
-      await store.transaction((tx) =>
-        appendRows(
-          tx,
-          batch.map((waiting) => waiting.row),
-        ),
-      );
+      await batchWriter.write(batch.map((waiting) => waiting.row));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
@@ -219,6 +220,7 @@ export function createAuditService({
     async close() {
       closed = true;
       await flush();
+      await batchWriter.close();
     },
   };
 }

@@ -29,7 +29,8 @@ function likePattern(text: string): string {
 }
 
 /** The query behind findCurrent; its two parameters are the environment id and the key, in that order. */
-function currentByKey(db: Executor, environmentId: string, key: string) {
+/** Each secret of an environment with its current version, in one query. */
+function joinedCurrent(db: Executor, environmentId: string) {
   return db
     .selectFrom("secrets as s")
     .innerJoin("secret_versions as v", (join) =>
@@ -45,12 +46,19 @@ function currentByKey(db: Executor, environmentId: string, key: string) {
       "v.destroyed",
       "v.json_fields",
     ])
-    .where("s.environment_id", "=", environmentId)
-    .where("s.key", "=", key);
+    .where("s.environment_id", "=", environmentId);
 }
+
+function currentByKey(db: Executor, environmentId: string, key: string) {
+  return joinedCurrent(db, environmentId).where("s.key", "=", key);
+}
+
+/** Lists of up to this many keys (what templates and proxies name) run a query compiled once per length. */
+const COMPILED_KEY_LISTS = 16;
 
 export function createSecretsRepo() {
   let currentQuery: CompiledQuery | undefined;
+  const currentOfKeys = new Map<number, CompiledQuery>();
   return {
     async list(db: Executor, environmentId: string, filter: ListFilter): Promise<SecretRow[]> {
       let query = db.selectFrom("secrets").selectAll().where("environment_id", "=", environmentId);
@@ -120,22 +128,22 @@ export function createSecretsRepo() {
     },
 
     async listCurrent(db: Executor, environmentId: string, keys?: string[]): Promise<SecretWithVersion[]> {
-      let query = db
-        .selectFrom("secrets as s")
-        .innerJoin("secret_versions as v", (join) =>
-          join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.current_version"),
-        )
-        .selectAll("s")
-        .select([
-          "v.ciphertexts",
-          "v.key_version",
-          "v.created_at as v_created_at",
-          "v.created_by as v_created_by",
-          "v.deletion_time",
-          "v.destroyed",
-          "v.json_fields",
-        ])
-        .where("s.environment_id", "=", environmentId);
+      if (keys !== undefined && keys.length === 0) return [];
+      if (keys !== undefined && keys.length <= COMPILED_KEY_LISTS) {
+        // Compiled once per list length: the proxy and templates run this on every use.
+        let compiled = currentOfKeys.get(keys.length);
+        if (compiled === undefined) {
+          const placeholders = keys.map(() => "");
+          compiled = joinedCurrent(db, "").where("s.key", "in", placeholders).orderBy("s.key").compile();
+          currentOfKeys.set(keys.length, compiled);
+        }
+        const result = await db.executeQuery<JoinedRow>({
+          ...compiled,
+          parameters: [environmentId, ...keys],
+        });
+        return result.rows.map(splitJoined);
+      }
+      let query = joinedCurrent(db, environmentId);
       if (keys !== undefined) query = query.where("s.key", "in", keys);
       const rows = await query.orderBy("s.key").execute();
       return rows.map(splitJoined);
@@ -181,6 +189,27 @@ export function createSecretsRepo() {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /**
+     * How many secrets the environment holds. With `lock` (PostgreSQL, in a transaction) the environment's row is
+     * locked first, so that writers counting in the same environment take turns until they commit.
+     */
+    async countInEnvironment(db: Executor, environmentId: string, lock: boolean): Promise<number> {
+      if (lock) {
+        await db
+          .selectFrom("environments")
+          .select("id")
+          .where("id", "=", environmentId)
+          .forNoKeyUpdate()
+          .execute();
+      }
+      const row = await db
+        .selectFrom("secrets")
+        .select((eb) => eb.fn.countAll<number | string>().as("held"))
+        .where("environment_id", "=", environmentId)
+        .executeTakeFirstOrThrow();
+      return Number(row.held);
+    },
+
     async delete(db: Executor, id: string): Promise<void> {
       await db.deleteFrom("secret_versions").where("secret_id", "=", id).execute();
       await db.deleteFrom("secrets").where("id", "=", id).execute();
@@ -198,29 +227,36 @@ type JoinedRow = SecretRow & {
   json_fields: string | null;
 };
 
+/** Field by field rather than with an object rest: this runs on every reveal, and the rest pattern is slow. */
 function splitJoined(row: JoinedRow): SecretWithVersion {
-  const {
-    ciphertexts,
-    key_version,
-    v_created_at,
-    v_created_by,
-    deletion_time,
-    destroyed,
-    json_fields,
-    ...secret
-  } = row;
+  const secret: SecretRow = {
+    id: row.id,
+    environment_id: row.environment_id,
+    key: row.key,
+    display_name: row.display_name,
+    description: row.description,
+    type: row.type,
+    metadata: row.metadata,
+    allowed_destinations: row.allowed_destinations,
+    fields: row.fields,
+    current_version: row.current_version,
+    created_at: row.created_at,
+    created_by: row.created_by,
+    updated_at: row.updated_at,
+    updated_by: row.updated_by,
+  };
   return {
     secret,
     version: {
-      secret_id: secret.id,
-      version: secret.current_version,
-      ciphertexts,
-      key_version,
-      created_at: v_created_at,
-      created_by: v_created_by,
-      deletion_time,
-      destroyed,
-      json_fields,
+      secret_id: row.id,
+      version: row.current_version,
+      ciphertexts: row.ciphertexts,
+      key_version: row.key_version,
+      created_at: row.v_created_at,
+      created_by: row.v_created_by,
+      deletion_time: row.deletion_time,
+      destroyed: row.destroyed,
+      json_fields: row.json_fields,
     },
   };
 }

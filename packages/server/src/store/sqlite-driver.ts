@@ -15,12 +15,29 @@ function adaptStatement(statement: StatementSync): SqliteStatement {
   };
 }
 
+/**
+ * SQLite ends the whole transaction by itself on some errors (SQLITE_FULL among them): Kysely's ROLLBACK would then
+ * fail with "no transaction is active" and replace the error that explains the failure. It runs only when needed.
+ */
+function rollbackIfActive(database: DatabaseSync): SqliteStatement {
+  const rollback = database.prepare("rollback");
+  const nothing = { changes: 0, lastInsertRowid: 0 };
+  return {
+    reader: false,
+    all: () => [],
+    run: () => (database.isTransaction ? rollback.run() : nothing),
+    iterate: () => [][Symbol.iterator](),
+  };
+}
+
 /** Prepared statements are reused by SQL text: Kysely compiles the same few queries over and over. */
 export function adaptDatabase(database: DatabaseSync): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
+  const rollback = rollbackIfActive(database);
   return {
     close: () => database.close(),
     prepare(sql) {
+      if (sql === "rollback") return rollback;
       let statement = cache.get(sql);
       if (statement === undefined) {
         statement = adaptStatement(database.prepare(sql));
