@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { MasterKeyFormatError, type MasterKeyInput, parseMasterKey } from "./crypto/master-key.ts";
+import { DEFAULT_SECRET_LIMITS, type SecretLimits } from "./validation.ts";
 
 export class ConfigError extends Error {}
 
@@ -18,6 +19,8 @@ export type Config = {
   databaseFile: string;
   /** PostgreSQL instead of the embedded SQLite file, for several nodes. */
   database: { url: string; schema: string; poolSize: number } | undefined;
+  /** A quota on the embedded database's size (COFFER_STORAGE_MAX_BYTES): writes past it get 507. */
+  storageMaxBytes: number | undefined;
   dev: boolean;
   devRootToken: string | undefined;
   /** Absent only in dev mode, where serve generates (and keeps) a development key. */
@@ -35,7 +38,7 @@ export type Config = {
     headersTimeoutMs: number;
     keepAliveTimeoutMs: number;
     maxConnections: number;
-  };
+  } & SecretLimits;
   /** The first administrator, created on a start that finds no users. */
   admin: { email: string; password: string } | undefined;
   session: { idleMs: number; absoluteMs: number };
@@ -97,6 +100,60 @@ function readDatabase(env: Env): Config["database"] {
   }
   const poolSize = parsePositive(env["COFFER_DATABASE_POOL_SIZE"], "COFFER_DATABASE_POOL_SIZE", 10, 200);
   return { url, schema, poolSize };
+}
+
+function readSecretLimits(env: Env, bodyLimitBytes: number): SecretLimits {
+  const valueBytes = parsePositive(
+    env["COFFER_MAX_VALUE_BYTES"],
+    "COFFER_MAX_VALUE_BYTES",
+    DEFAULT_SECRET_LIMITS.valueBytes,
+    64 * 1024 * 1024,
+  );
+  if (valueBytes > bodyLimitBytes) {
+    throw new ConfigError(
+      `COFFER_MAX_VALUE_BYTES (${valueBytes}) is larger than the request body limit COFFER_MAX_BODY_BYTES ` +
+        `(${bodyLimitBytes}): no request could carry such a value. Raise COFFER_MAX_BODY_BYTES as well.`,
+    );
+  }
+  return {
+    valueBytes,
+    fieldsPerSecret: parsePositive(
+      env["COFFER_MAX_FIELDS_PER_SECRET"],
+      "COFFER_MAX_FIELDS_PER_SECRET",
+      DEFAULT_SECRET_LIMITS.fieldsPerSecret,
+      10_000,
+    ),
+    secretsPerEnvironment: parsePositive(
+      env["COFFER_MAX_SECRETS_PER_ENVIRONMENT"],
+      "COFFER_MAX_SECRETS_PER_ENVIRONMENT",
+      DEFAULT_SECRET_LIMITS.secretsPerEnvironment,
+      100_000_000,
+    ),
+  };
+}
+
+const BYTE_UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+const MIN_STORAGE_BYTES = 1024 ** 2;
+
+/** A size in bytes, or with a binary unit: 512M, 512MiB and 512MB all mean 512 × 1024² bytes. */
+function readStorageMaxBytes(env: Env, database: Config["database"]): number | undefined {
+  const text = env["COFFER_STORAGE_MAX_BYTES"]?.trim();
+  if (text === undefined || text === "") return undefined;
+  if (database !== undefined) {
+    throw new ConfigError(
+      "COFFER_STORAGE_MAX_BYTES limits the embedded database only: with COFFER_DATABASE_URL, limit the space in " +
+        "PostgreSQL (a tablespace on a volume of the size you want) and unset it",
+    );
+  }
+  const match = /^(\d+)\s*([kmgt]?)(i?b)?$/i.exec(text);
+  const bytes = match === null ? Number.NaN : Number(match[1]) * (BYTE_UNITS[match[2]!.toLowerCase()] ?? 1);
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_STORAGE_BYTES) {
+    throw new ConfigError(
+      "COFFER_STORAGE_MAX_BYTES must be a size of at least 1M, in bytes or with a unit (K, M, G, T: powers of " +
+        `1024) such as 512M or 2G; got "${text.slice(0, 20)}"`,
+    );
+  }
+  return bytes;
 }
 
 function readAdmin(env: Env): Config["admin"] {
@@ -182,6 +239,7 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   const host = flags.host ?? env["COFFER_HOST"] ?? "127.0.0.1";
   if (host.trim() === "") throw new ConfigError("--host/COFFER_HOST must not be empty");
   const dataDir = resolve(cwd, flags["data-dir"] ?? env["COFFER_DATA_DIR"] ?? "coffer-data");
+  const database = readDatabase(env);
   const logLevel = (flags["log-level"] ?? env["COFFER_LOG_LEVEL"] ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(
@@ -226,24 +284,26 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
   if (benchDisableAudit && !dev) {
     throw new ConfigError("COFFER_BENCH_DISABLE_AUDIT is for benchmarks only and needs --dev");
   }
+  const bodyLimitBytes = parsePositive(
+    env["COFFER_MAX_BODY_BYTES"],
+    "COFFER_MAX_BODY_BYTES",
+    1024 * 1024,
+    64 * 1024 * 1024,
+  );
   return {
     host,
     port,
     vaultPort,
     dataDir,
     databaseFile: resolve(dataDir, "coffer.db"),
-    database: readDatabase(env),
+    database,
+    storageMaxBytes: readStorageMaxBytes(env, database),
     dev,
     devRootToken,
     masterKey,
     masterKeyPrevious: readMasterKey(env, "COFFER_MASTER_KEY_PREVIOUS"),
     logLevel,
-    bodyLimitBytes: parsePositive(
-      env["COFFER_MAX_BODY_BYTES"],
-      "COFFER_MAX_BODY_BYTES",
-      1024 * 1024,
-      64 * 1024 * 1024,
-    ),
+    bodyLimitBytes,
     tls,
     limits: {
       headerBytes: parsePositive(
@@ -272,6 +332,7 @@ export function loadConfig(argv: string[], env: Env, cwd = process.cwd()): Confi
         600_000,
       ),
       maxConnections: parsePositive(env["COFFER_MAX_CONNECTIONS"], "COFFER_MAX_CONNECTIONS", 4096, 1_000_000),
+      ...readSecretLimits(env, bodyLimitBytes),
     },
     admin: readAdmin(env),
     session: {

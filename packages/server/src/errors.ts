@@ -53,6 +53,20 @@ export class ConflictError extends CofferError {
   }
 }
 
+/** Input over a size limit (a secret's value): the request must shrink, or the operator raise the limit. */
+export class TooLargeError extends CofferError {
+  constructor(message: string, details?: ErrorDetails) {
+    super("payload_too_large", message, details);
+  }
+}
+
+/** A count limit is reached (secrets per environment): something must be removed first, or the limit raised. */
+export class LimitReachedError extends CofferError {
+  constructor(message: string, details?: ErrorDetails) {
+    super("limit_reached", message, details);
+  }
+}
+
 export class NoChangesError extends CofferError {
   constructor(message = "No changes to save") {
     super("no_changes", message);

@@ -115,9 +115,9 @@ describe("creating secrets", () => {
     expect((await coffer.api("GET", `${base}/case/value`)).body.data.value).toBe("lower");
   });
 
-  it("refuses a value larger than 64 KiB", async () => {
+  it("refuses a value larger than 64 KiB with 413", async () => {
     const response = await coffer.api("POST", base, { key: "BIG", value: "x".repeat(64 * 1024 + 1) });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(413);
     expect(response.body.error.message).toContain("larger than 65536 bytes");
   });
 });

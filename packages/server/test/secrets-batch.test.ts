@@ -131,20 +131,21 @@ describe("POST …/secrets/batch", () => {
 
   it("an empty value, an oversized value or a repeated key is refused with the item named", async () => {
     const { batch } = await freshEnvironment();
-    const cases: [unknown[], RegExp][] = [
-      [[{ key: "A", value: "" }], /^secrets\[0\] \(key "A"\): Secret value is required/],
-      [[{ key: "A", value: "x".repeat(64 * 1024 + 1) }], /^secrets\[0\] \(key "A"\): .*larger than/],
+    const cases: [unknown[], RegExp, number][] = [
+      [[{ key: "A", value: "" }], /^secrets\[0\] \(key "A"\): Secret value is required/, 400],
+      [[{ key: "A", value: "x".repeat(64 * 1024 + 1) }], /^secrets\[0\] \(key "A"\): .*larger than/, 413],
       [
         [
           { key: "A", value: "1" },
           { key: "A", value: "2" },
         ],
         /^secrets\[1\] \(key "A"\): .*also item 0/,
+        400,
       ],
     ];
-    for (const [secrets, message] of cases) {
+    for (const [secrets, message, status] of cases) {
       const response = await coffer.api("POST", batch, { secrets, onConflict: "fail" });
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(status);
       expect(response.body.error.message).toMatch(message);
     }
   });

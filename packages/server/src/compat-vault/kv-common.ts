@@ -8,7 +8,13 @@ import type { ProjectsService, Scope } from "../projects/projects-service.ts";
 import type { SecretsRepo } from "../secrets/secrets-repo.ts";
 import type { SecretRow, SecretVersionRow } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
-import { validateFieldCount, validateFieldName, validateMetadata, validateValueSize } from "../validation.ts";
+import {
+  type SecretLimits,
+  validateFieldCount,
+  validateFieldName,
+  validateMetadata,
+  validateValueSize,
+} from "../validation.ts";
 import { applyMergePatch } from "./merge-patch.ts";
 import type { VaultRepo, VersionStateRow } from "./vault-repo.ts";
 import { badRequest } from "./vault-wire.ts";
@@ -33,6 +39,7 @@ export type KvDeps = {
   audit: AuditService;
   secretsRepo: SecretsRepo;
   repo: VaultRepo;
+  limits: SecretLimits;
   now: () => string;
 };
 
@@ -107,7 +114,7 @@ export type EncodedData = { values: Map<string, string>; jsonFields: string | nu
  * Vault's data is any JSON object; Coffer fields are strings, so any other value is stored as its JSON text and
  * the field is marked, to be given back as the same JSON value. Coffer's rules for fields and values apply.
  */
-export function encodeData(data: Record<string, unknown>): EncodedData {
+export function encodeData(data: Record<string, unknown>, limits: SecretLimits): EncodedData {
   const values = new Map<string, string>();
   const json: string[] = [];
   for (const [name, value] of Object.entries(data)) {
@@ -115,10 +122,10 @@ export function encodeData(data: Record<string, unknown>): EncodedData {
     const text = typeof value === "string" ? value : JSON.stringify(value);
     if (typeof value !== "string") json.push(name);
     if (text === "") throw new ValidationError("fields", "Secret value is required", { fieldName: name });
-    validateValueSize(name, text);
+    validateValueSize(name, text, limits);
     values.set(name, text);
   }
-  validateFieldCount(values.size);
+  validateFieldCount(values.size, limits);
   return { values, jsonFields: json.length === 0 ? null : JSON.stringify(json.sort()) };
 }
 

@@ -7,7 +7,12 @@ import type { Permission, RequestContext } from "../auth/permissions.ts";
 import type { SecretValue } from "../crypto/secret-value.ts";
 import { ConflictError } from "../errors.ts";
 import type { Scope } from "../projects/projects-service.ts";
-import { isReadableVersion, openFields, sealFields } from "../secrets/secrets-service.ts";
+import {
+  ensureRoomInEnvironment,
+  isReadableVersion,
+  openFields,
+  sealFields,
+} from "../secrets/secrets-service.ts";
 import type { SecretRow, Tx } from "../store/database.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import { validateSecretKey } from "../validation.ts";
@@ -60,7 +65,7 @@ type VersionChange = (
 ) => Promise<boolean>;
 
 export function createKvDataService(deps: KvDeps) {
-  const { store, projects, keys, audit, secretsRepo, repo, now } = deps;
+  const { store, projects, keys, audit, secretsRepo, repo, limits, now } = deps;
   const { scopeFor, scopeForWrite, keySettings, mountSettings, target } = createKvLookups(deps);
 
   /** Retries a write that lost a race, unless the caller pinned the version with check-and-set. */
@@ -115,6 +120,7 @@ export function createKvDataService(deps: KvDeps) {
     try {
       const written = await store.transaction(async (tx) => {
         if (secret === undefined) {
+          await ensureRoomInEnvironment({ store, limits, repo: secretsRepo }, tx, scope, 1);
           await secretsRepo.insertSecret(tx, newSecretRow(scope, id, key, fields, at, actor));
         } else {
           const head = { fields, current_version: version, updated_at: at, updated_by: actor };
@@ -226,7 +232,7 @@ export function createKvDataService(deps: KvDeps) {
     ): Promise<WrittenVersion> {
       const scope = await scopeForWrite(ctx.principal, mount);
       validateSecretKey(key);
-      const data = encodeData(input.data);
+      const data = encodeData(input.data, limits);
       return retrying(input.cas, key, async () => {
         const secret = await secretsRepo.findByKey(store.db, scope.environment.id, key);
         projects.requirePermission(
@@ -263,7 +269,7 @@ export function createKvDataService(deps: KvDeps) {
         for (const [name, value] of await openFields(keys, scope, secret, row, at)) {
           current[name] = jsonFields.has(name) ? JSON.parse(value.reveal()) : value.reveal();
         }
-        const data = encodeData(applyMergePatch(current, input.data) as Record<string, unknown>);
+        const data = encodeData(applyMergePatch(current, input.data) as Record<string, unknown>, limits);
         const written = await commitVersion(
           ctx,
           scope,

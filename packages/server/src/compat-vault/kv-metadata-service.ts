@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { auditEvent } from "../audit-events.ts";
 import type { RequestContext } from "../auth/permissions.ts";
 import { ConflictError } from "../errors.ts";
+import { ensureRoomInEnvironment } from "../secrets/secrets-service.ts";
 import type { SecretRow } from "../store/database.ts";
 import { validateSecretKey } from "../validation.ts";
 import {
@@ -54,7 +55,7 @@ function changedSettings(before: KvSettings, after: KvSettings): string[] {
 }
 
 export function createKvMetadataService(deps: KvDeps) {
-  const { store, projects, audit, secretsRepo, repo, now } = deps;
+  const { store, projects, audit, secretsRepo, repo, limits, now } = deps;
   const { scopeFor, scopeForWrite, keySettings, mountSettings, target } = createKvLookups(deps);
 
   return {
@@ -186,6 +187,7 @@ export function createKvMetadataService(deps: KvDeps) {
     const id = secret?.id ?? randomUUID();
     return store.transaction(async (tx) => {
       if (secret === undefined) {
+        await ensureRoomInEnvironment({ store, limits, repo: secretsRepo }, tx, scope, 1);
         await secretsRepo.insertSecret(tx, {
           id,
           environment_id: scope.environment.id,

@@ -104,7 +104,7 @@ function customMetadataInput(value: unknown, patch: boolean): MetadataInput["cus
     else if (typeof item === "number") out[name] = String(item);
     else if (typeof item === "boolean") out[name] = item ? "1" : "0";
     else if (item === null && patch) out[name] = null;
-    else throw fieldError("custom_metadata", item, "expected a map of strings");
+    else throw fieldError("custom_metadata", "expected a map of strings");
   }
   return out;
 }

@@ -10,7 +10,14 @@ import type { FailureLimiter } from "../auth/rate-limit.ts";
 import type { TokensService } from "../auth/tokens-service.ts";
 import { CofferError, RateLimitedError, UnauthorizedError } from "../errors.ts";
 import type { App } from "../http/app-type.ts";
+import {
+  isStorageFull,
+  isUnstorableInput,
+  STORAGE_FULL_MESSAGE,
+  UNSTORABLE_INPUT_MESSAGES,
+} from "../store/errors.ts";
 import { origin } from "../users/users-routes.ts";
+import { isWellFormedKey, isWellFormedSlug } from "../validation.ts";
 import { LIST_MARKER_HEADER } from "./list-method-shim.ts";
 import {
   type AuthenticatedCall,
@@ -169,15 +176,19 @@ export async function registerVaultRoutes(app: App, deps: VaultRoutesDeps): Prom
 
   async function recordFailure(request: FastifyRequest, outcome: AuditOutcome, status: number) {
     const call = calls.get(request);
-    const [project, environment, , ...key] = call?.path.split("/") ?? [];
+    const [project, environment, , ...rest] = call?.path.split("/") ?? [];
+    const key = rest.join("/");
+    // Only well-formed names are recorded: the event lasts, and a path can hold a value pasted into it.
+    const slug = (text: string | undefined) => (text !== undefined && isWellFormedSlug(text) ? text : null);
     try {
       await deps.audit.record({
         action: actionOf(call),
         outcome,
         actor: request.ctx?.principal.actor ?? { type: "anonymous", id: "", name: "" },
-        project: project ?? null,
-        environment: environment ?? null,
-        key: key.length > 0 ? key.join("/") : null,
+        project: slug(project),
+        environment: slug(environment),
+        // A list operation's path ends in "/".
+        key: isWellFormedKey(key.replace(/\/$/, "")) ? key : null,
         ...origin(request),
         details: { status },
       });
@@ -235,7 +246,10 @@ function describeFailure(
       case "not_found":
         return { status: 404, errors: [] };
       case "conflict":
+      case "limit_reached":
         return { status: 409, errors: [error.message] };
+      case "payload_too_large":
+        return { status: 413, errors: [error.message] };
       case "rate_limited":
         return { status: 429, errors: [error.message] };
       default:
@@ -243,6 +257,12 @@ function describeFailure(
         return { status: 500, errors: [error.message] };
     }
   }
+  if (isStorageFull(error)) {
+    request.log.error({ code: "storage_full" }, "the database is out of space; the request was rolled back");
+    return { status: 507, errors: [STORAGE_FULL_MESSAGE] };
+  }
+  const unstorable = isUnstorableInput(error);
+  if (unstorable !== undefined) return { status: 400, errors: [UNSTORABLE_INPUT_MESSAGES[unstorable]] };
   const fastifyError = error as FastifyError;
   if (fastifyError.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     return { status: 413, errors: ["the request body is larger than the server accepts"] };

@@ -5,6 +5,7 @@ import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
 import type { SecretsRepo } from "../secrets/secrets-repo.ts";
 import type { Store } from "../store/store.ts";
+import type { SecretLimits } from "../validation.ts";
 import { createKvDataService } from "./kv-data-service.ts";
 import { createKvMetadataService } from "./kv-metadata-service.ts";
 import { createVaultRepo } from "./vault-repo.ts";
@@ -17,6 +18,7 @@ type Deps = {
   audit: AuditService;
   secretsRepo: SecretsRepo;
   tokensRepo: TokensRepo;
+  limits: SecretLimits;
   now: () => string;
 };
 

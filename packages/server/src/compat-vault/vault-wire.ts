@@ -83,28 +83,35 @@ const UNIT_MS: Record<string, number> = {
 const DURATION = /^([-+]?)((?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h|d))+)$/;
 const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/g;
 
-/** A short, printable echo of the input, as Vault's `%v` would show it. */
-function shown(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  return (text ?? String(value)).slice(0, 64);
+/**
+ * Vault's message for a field it cannot decode, without the input Vault would quote (`%v`): a value sent in the
+ * wrong field must not come back in an error.
+ */
+export function fieldError(field: string, reason: string): VaultHttpError {
+  return badRequest(`Field validation failed: error converting input for field "${field}": ${reason}`);
 }
 
-export function fieldError(field: string, value: unknown, reason: string): VaultHttpError {
-  return badRequest(
-    `Field validation failed: error converting input ${shown(value)} for field "${field}": ${reason}`,
-  );
-}
+/** Go's longest `time.Duration` (2^63 - 1 ns, about 292 years), in ms: Vault refuses a longer one as invalid. */
+const MAX_DURATION_MS = 9_223_372_036_854;
 
 /** Vault's `TypeDurationSecond`: a number of seconds, or a Go duration string ("30m", "1h30m", "90s"). In ms. */
 export function parseDuration(field: string, value: unknown): number {
+  const ms = durationMs(field, value);
+  // Beyond it the stored number would not even read back as a JavaScript number.
+  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_DURATION_MS) {
+    throw fieldError(field, "the duration is longer than Go's limit of about 292 years");
+  }
+  return ms;
+}
+
+function durationMs(field: string, value: unknown): number {
   if (typeof value === "number" && Number.isFinite(value)) return Math.round(value * 1000);
-  if (typeof value !== "string")
-    throw fieldError(field, value, "expected seconds or a duration such as 1h30m");
+  if (typeof value !== "string") throw fieldError(field, "expected seconds or a duration such as 1h30m");
   const text = value.trim();
   if (text === "") return 0;
   if (/^[-+]?\d+$/.test(text)) return Number(text) * 1000;
   const match = DURATION.exec(text);
-  if (match === null) throw fieldError(field, value, "expected seconds or a duration such as 1h30m");
+  if (match === null) throw fieldError(field, "expected seconds or a duration such as 1h30m");
   let total = 0;
   for (const part of (match[2] ?? "").matchAll(DURATION_PART)) {
     total += Number(part[1]) * (UNIT_MS[part[2] ?? ""] ?? 0);
@@ -117,7 +124,7 @@ export function parseInteger(field: string, value: unknown): number {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
   if (typeof value === "string" && /^[-+]?\d{1,15}$/.test(value.trim())) return Number(value.trim());
   if (typeof value === "boolean") return value ? 1 : 0;
-  throw fieldError(field, value, "expected an integer");
+  throw fieldError(field, "expected an integer");
 }
 
 /** Go's `strconv.ParseBool`. */
@@ -135,7 +142,7 @@ export function parseBoolean(field: string, value: unknown): boolean {
     const parsed = value === "" ? false : parseGoBool(value);
     if (parsed !== undefined) return parsed;
   }
-  throw fieldError(field, value, "expected a boolean");
+  throw fieldError(field, "expected a boolean");
 }
 
 /** Vault's `TypeCommaIntSlice` (`versions`): [1,2], ["1","2"], "1,2", 1. */
@@ -148,7 +155,7 @@ export function parseVersionList(field: string, value: unknown): number[] {
       : [value];
   return items.map((item) => {
     const version = parseInteger(field, typeof item === "string" ? item.trim() : item);
-    if (version < 0) throw fieldError(field, item, "versions cannot be negative");
+    if (version < 0) throw fieldError(field, "versions cannot be negative");
     return version;
   });
 }

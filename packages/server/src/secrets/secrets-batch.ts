@@ -3,15 +3,16 @@ import { randomUUID } from "node:crypto";
 import type { AuditEvent } from "../audit/audit-service.ts";
 import { auditEvent } from "../audit-events.ts";
 import type { RequestContext } from "../auth/permissions.ts";
-import { ConflictError, ValidationError } from "../errors.ts";
+import { ConflictError, TooLargeError, ValidationError } from "../errors.ts";
 import type { Scope } from "../projects/projects-service.ts";
 import type { NewSecretVersionRow, SecretRow } from "../store/database.ts";
 import { isUniqueViolation } from "../store/errors.ts";
-import { validateSecretKey } from "../validation.ts";
+import { LIMITS, type SecretLimits, validateSecretKey } from "../validation.ts";
 import {
   type CreateSecretInput,
   DEFAULT_TYPE,
   type Descriptive,
+  ensureRoomInEnvironment,
   fieldsOfCreate,
   type SecretsDeps,
   sealFields,
@@ -35,7 +36,7 @@ type Plan = { create: PreparedItem[]; update: [PreparedItem, SecretRow][]; skip:
 const KEYS_IN_MESSAGE = 10;
 
 /** Validates every item before anything is read or written; an error names the item's index and key. */
-function prepareItems(items: BatchItem[]): PreparedItem[] {
+function prepareItems(items: BatchItem[], limits: SecretLimits): PreparedItem[] {
   if (items.length > MAX_BATCH_ITEMS) {
     throw new ValidationError("secrets", `At most ${MAX_BATCH_ITEMS} secrets per batch; send them in chunks`);
   }
@@ -48,15 +49,17 @@ function prepareItems(items: BatchItem[]): PreparedItem[] {
         throw new ValidationError("key", `Secret key "${key}" is also item ${earlier} of the batch`);
       }
       indexOfKey.set(key, index);
-      return { key, fields: fieldsOfCreate(item), descriptive: validateDescriptive(item) };
+      return { key, fields: fieldsOfCreate(item, limits), descriptive: validateDescriptive(item) };
     } catch (error) {
+      // A key too long to be one is not repeated: it may be a pasted value.
+      const key = String(item.key);
+      const shown = key.length <= LIMITS.keyLength ? { key } : {};
+      const message = `secrets[${index}]${"key" in shown ? ` (key "${key}")` : ""}: ${(error as Error).message}`;
+      if (error instanceof TooLargeError) {
+        throw new TooLargeError(message, { ...error.details, index, ...shown });
+      }
       if (!(error instanceof ValidationError)) throw error;
-      const shownKey = String(item.key).slice(0, 100);
-      throw new ValidationError(error.field, `secrets[${index}] (key "${shownKey}"): ${error.message}`, {
-        ...error.details,
-        index,
-        key: shownKey,
-      });
+      throw new ValidationError(error.field, message, { ...error.details, index, ...shown });
     }
   });
 }
@@ -85,7 +88,8 @@ function conflictError(scope: Scope, keys: string[]): ConflictError {
   );
 }
 
-export function createSecretsBatch({ store, repo, projects, keys, audit, now }: SecretsDeps) {
+export function createSecretsBatch(deps: SecretsDeps) {
+  const { store, repo, projects, keys, audit, limits, now } = deps;
   const target = (scope: Scope, key: string, version: number) => ({
     project: scope.project.slug,
     environment: scope.environment.slug,
@@ -164,7 +168,7 @@ export function createSecretsBatch({ store, repo, projects, keys, audit, now }: 
     envSlug: string,
     input: BatchInput,
   ): Promise<BatchResult> {
-    const items = prepareItems(input.secrets);
+    const items = prepareItems(input.secrets, limits);
     const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:create");
     if (input.onConflict === "overwrite") {
       projects.requirePermission(ctx.principal, "secrets:update", scope.project);
@@ -186,6 +190,8 @@ export function createSecretsBatch({ store, repo, projects, keys, audit, now }: 
       updated: plan.update.map(([item]) => item.key),
       skipped: plan.skip.map((item) => item.key),
     };
+    // Checked here too, so that a dry run reports it; the check that counts is the one in the transaction.
+    if (plan.create.length > 0) await ensureRoomInEnvironment(deps, store.db, scope, plan.create.length);
     if (input.dryRun === true || plan.create.length + plan.update.length === 0) return result;
 
     const writes = await buildWrites(ctx, scope, plan);
@@ -195,6 +201,7 @@ export function createSecretsBatch({ store, repo, projects, keys, audit, now }: 
       );
     try {
       await store.transaction(async (tx) => {
+        if (writes.secrets.length > 0) await ensureRoomInEnvironment(deps, tx, scope, writes.secrets.length);
         await repo.insertSecrets(tx, writes.secrets);
         for (const head of writes.heads) {
           if (!(await repo.updateHead(tx, head.id, head.from, head.changes))) throw movedOn();

@@ -109,6 +109,8 @@ const BatchResult = Type.Object(
   { description: "The keys of the batch by what happened to them (or would, on a dry run)" },
 );
 
+const MAX_VERSION = 2 ** 31 - 1;
+
 const KeyParams = Type.Object({
   project: Type.String(),
   env: Type.String(),
@@ -118,7 +120,8 @@ const VersionParams = Type.Object({
   project: Type.String(),
   env: Type.String(),
   key: Type.String(),
-  version: Type.Integer({ minimum: 1 }),
+  // Versions are 32-bit in storage: a larger number is a 400 here, not a database error.
+  version: Type.Integer({ minimum: 1, maximum: MAX_VERSION }),
 });
 const ListQuery = Type.Object(
   {
@@ -169,7 +172,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
         tags,
         params: EnvParams,
         body: CreateSecret,
-        response: { 201: Secret, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 201: Secret, ...errorResponses(400, 401, 403, 404, 409, 413) },
       },
     },
     async (request, reply) => {
@@ -210,7 +213,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
         tags,
         params: KeyParams,
         body: UpdateSecret,
-        response: { 200: Secret, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: Secret, ...errorResponses(400, 401, 403, 404, 409, 413, 422) },
       },
     },
     async (request) => {
@@ -292,7 +295,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
       schema: {
         tags,
         params: KeyParams,
-        body: Type.Object({ version: Type.Integer({ minimum: 1 }) }, strictObject),
+        body: Type.Object({ version: Type.Integer({ minimum: 1, maximum: MAX_VERSION }) }, strictObject),
         response: { 200: Secret, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },

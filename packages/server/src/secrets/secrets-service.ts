@@ -5,14 +5,24 @@ import { auditEvent } from "../audit-events.ts";
 import type { Actor, RequestContext } from "../auth/permissions.ts";
 import { DecryptionError, decrypt, encrypt } from "../crypto/envelope.ts";
 import { SecretValue } from "../crypto/secret-value.ts";
-import { ConflictError, IntegrityError, NoChangesError, NotFoundError, ValidationError } from "../errors.ts";
+import {
+  ConflictError,
+  IntegrityError,
+  LimitReachedError,
+  NoChangesError,
+  NotFoundError,
+  ValidationError,
+} from "../errors.ts";
 import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService, Scope } from "../projects/projects-service.ts";
-import type { SecretRow, SecretVersionRow } from "../store/database.ts";
+import type { Executor, SecretRow, SecretVersionRow } from "../store/database.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { Store } from "../store/store.ts";
 import {
+  isWellFormedKey,
   LIMITS,
+  SECRET_LIMIT_SETTINGS,
+  type SecretLimits,
   validateDestinations,
   validateFieldCount,
   validateFieldName,
@@ -67,6 +77,7 @@ export type SecretsDeps = {
   projects: ProjectsService;
   keys: KeysService;
   audit: AuditService;
+  limits: SecretLimits;
   now: () => string;
 };
 
@@ -210,7 +221,34 @@ function keptJsonFields(
   return kept.length === 0 ? null : JSON.stringify(kept);
 }
 
-export function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
+/**
+ * Refuses to add `adding` secrets to an environment that would then hold more than the limit. Writers call it in
+ * their transaction, before the inserts: SQLite runs one write transaction at a time, and on PostgreSQL the
+ * environment's row is locked first, so concurrent creators in one environment take turns and never overshoot.
+ */
+export async function ensureRoomInEnvironment(
+  deps: Pick<SecretsDeps, "store" | "limits"> & { repo: Pick<SecretsRepo, "countInEnvironment"> },
+  db: Executor,
+  scope: Scope,
+  adding: number,
+): Promise<void> {
+  const limit = deps.limits.secretsPerEnvironment;
+  const lock = deps.store.dialect === "postgres" && db.isTransaction;
+  const held = await deps.repo.countInEnvironment(db, scope.environment.id, lock);
+  if (held + adding <= limit) return;
+  const where = `${scope.project.slug}/${scope.environment.slug}`;
+  const setting = SECRET_LIMIT_SETTINGS.secretsPerEnvironment;
+  const why =
+    adding === 1
+      ? `${where} already holds ${held} secrets`
+      : `${where} holds ${held} secrets and this would add ${adding}`;
+  throw new LimitReachedError(
+    `${why}; the limit is ${limit} per environment (${setting}). Nothing was written: delete secrets that are no longer needed, or ask the operator to raise ${setting}`,
+    { limit, setting, held, adding },
+  );
+}
+
+export function fieldsOfCreate(input: CreateSecretInput, limits: SecretLimits): Map<string, string> {
   if (input.value !== undefined && input.fields !== undefined) {
     throw new ValidationError("value", 'Give either "value" or "fields", not both');
   }
@@ -223,15 +261,15 @@ export function fieldsOfCreate(input: CreateSecretInput): Map<string, string> {
         ...(input.fields === undefined ? {} : { fieldName: name }),
       });
     }
-    validateValueSize(name, value);
+    validateValueSize(name, value, limits);
     fields.set(name, value);
   }
-  validateFieldCount(fields.size);
+  validateFieldCount(fields.size, limits);
   return fields;
 }
 
 export function createSecretsService(deps: SecretsDeps) {
-  const { store, repo, projects, keys, audit, now } = deps;
+  const { store, repo, projects, keys, audit, limits, now } = deps;
   const target = (scope: Scope, key: string, version: number) => ({
     project: scope.project.slug,
     environment: scope.environment.slug,
@@ -255,7 +293,13 @@ export function createSecretsService(deps: SecretsDeps) {
   }
 
   function notFound(scope: Scope, key: string): NotFoundError {
-    return new NotFoundError(`Secret "${key}" not found in ${scope.project.slug}/${scope.environment.slug}`);
+    const where = `${scope.project.slug}/${scope.environment.slug}`;
+    // A malformed key is not repeated: it may be a value pasted where the key goes.
+    return new NotFoundError(
+      isWellFormedKey(key)
+        ? `Secret "${key}" not found in ${where}`
+        : `Secret not found in ${where}: the key given is not a valid secret key`,
+    );
   }
 
   /** Writes a new version and moves the head to it, failing if another writer got there first. */
@@ -324,7 +368,7 @@ export function createSecretsService(deps: SecretsDeps) {
 
     async create(ctx: RequestContext, projectSlug: string, envSlug: string, input: CreateSecretInput) {
       const key = validateSecretKey(input.key);
-      const fields = fieldsOfCreate(input);
+      const fields = fieldsOfCreate(input, limits);
       const descriptive = validateDescriptive(input);
       const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:create");
       const conflict = () =>
@@ -354,6 +398,7 @@ export function createSecretsService(deps: SecretsDeps) {
       };
       try {
         await store.transaction(async (tx) => {
+          await ensureRoomInEnvironment(deps, tx, scope, 1);
           await repo.insertSecret(tx, row);
           await repo.insertVersion(tx, {
             secret_id: id,
@@ -432,7 +477,7 @@ export function createSecretsService(deps: SecretsDeps) {
             next.delete(name);
             valueChanged = true;
           } else if (value !== "") {
-            validateValueSize(name, value);
+            validateValueSize(name, value, limits);
             const old = existing.get(name);
             if (old === undefined || !sameValue(old, value)) valueChanged = true;
             next.set(name, value);
@@ -441,7 +486,7 @@ export function createSecretsService(deps: SecretsDeps) {
         if (next.size === 0) {
           throw new ValidationError("fields", "A secret needs at least one field; delete the secret instead");
         }
-        validateFieldCount(next.size);
+        validateFieldCount(next.size, limits);
       }
 
       if (!valueChanged && Object.keys(extra).length === 0) throw new NoChangesError();
