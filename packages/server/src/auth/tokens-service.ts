@@ -6,6 +6,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } fro
 import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
 import type { ApiTokenRow, Executor } from "../store/database.ts";
+import { isStorageFull } from "../store/errors.ts";
 import type { Store } from "../store/store.ts";
 import { validateSlug } from "../validation.ts";
 import {
@@ -172,7 +173,10 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
       if (nowMs - cached.lastUsedAt >= LAST_USED_RESOLUTION_MS) {
         // Last-used time is kept to the minute: a durable write per request would dominate the hot path.
         cached.lastUsedAt = nowMs;
-        await repo.touch(store.db, cached.id, new Date(nowMs).toISOString());
+        // A full database refuses writes, not reads: the last-used time waits for the next minute then.
+        await repo.touch(store.db, cached.id, new Date(nowMs).toISOString()).catch((error: unknown) => {
+          if (!isStorageFull(error)) throw error;
+        });
       }
       return cached.principal;
     },
@@ -254,6 +258,10 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
         if (Number.isNaN(at))
           throw new ValidationError("expiresAt", "expiresAt must be an ISO 8601 date-time");
         if (at <= Date.now()) throw new ValidationError("expiresAt", "expiresAt must be in the future");
+        // Past the year 9999, toISOString() writes an expanded year (+010000-…) that is no RFC 3339 date-time: such
+        // a token could be stored but never listed again.
+        if (new Date(at).getUTCFullYear() > 9999)
+          throw new ValidationError("expiresAt", "expiresAt must be before the year 10000");
         expiresAt = new Date(at).toISOString();
       }
       const token = mintToken();

@@ -37,6 +37,8 @@ const RESERVED_HEADERS = new Set([
   "proxy-authorization",
 ]);
 
+export const HEADER_NAME_RULE =
+  "A header name may hold only letters, digits and !#$%&'*+.^_`|~- (its value goes on the other side)";
 const PATH_GLOB = /^\/[^\s?#\\]*$/;
 
 /**
@@ -89,7 +91,8 @@ export function validateTemplates(
       );
     }
     if (field === "headers" && !HEADER_NAME.test(name)) {
-      throw new ValidationError(field, `"${rawName.slice(0, 64)}" is not a valid header name`);
+      // Not quoted: a malformed name is often a whole "Name: value" line pasted, value included.
+      throw new ValidationError(field, HEADER_NAME_RULE);
     }
     if (field === "headers" && RESERVED_HEADERS.has(name)) {
       throw new ValidationError(

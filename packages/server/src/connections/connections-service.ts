@@ -10,7 +10,7 @@ import { type CompiledTemplate, compileTemplate, type JsonValue } from "../refs/
 import type { ConnectionRow, ProjectRow } from "../store/database.ts";
 import { isUniqueViolation } from "../store/errors.ts";
 import type { Store } from "../store/store.ts";
-import { validateSecretKey, validateSlug, validateText } from "../validation.ts";
+import { isWellFormedSlug, validateSecretKey, validateSlug, validateText } from "../validation.ts";
 import {
   CONNECTION_LIMITS,
   compilePathGlob,
@@ -147,8 +147,13 @@ export function createConnectionsService({ store, repo, projects, audit, allowLo
 
   async function findRow(project: ProjectRow, name: string): Promise<ConnectionRow> {
     const row = await repo.findByName(store.db, project.id, name);
+    // A malformed name is not repeated: it may be a value pasted into the URL.
     if (row === undefined)
-      throw new NotFoundError(`Connection "${name}" not found in project "${project.slug}"`);
+      throw new NotFoundError(
+        isWellFormedSlug(name)
+          ? `Connection "${name}" not found in project "${project.slug}"`
+          : `Connection not found in project "${project.slug}": the name given is not a valid connection name`,
+      );
     return row;
   }
 

@@ -12,7 +12,7 @@ import { isInstanceAdmin, type Principal, permissionsOn } from "../auth/permissi
 import type { FailureLimiter } from "../auth/rate-limit.ts";
 import { registerTokenRoutes } from "../auth/tokens-routes.ts";
 import type { TokensService } from "../auth/tokens-service.ts";
-import { registerVaultRoutes } from "../compat-vault/vault-routes.ts";
+import { registerVaultRoutes, VAULT_PREFIX } from "../compat-vault/vault-routes.ts";
 import type { VaultServices } from "../compat-vault/vault-services.ts";
 import { registerConnectionRoutes } from "../connections/connections-routes.ts";
 import type { ConnectionsService } from "../connections/connections-service.ts";
@@ -32,6 +32,7 @@ import { registerSecretRoutes } from "../secrets/secrets-routes.ts";
 import type { SecretsService } from "../secrets/secrets-service.ts";
 import { origin, registerUserRoutes } from "../users/users-routes.ts";
 import { SESSION_COOKIE, type UsersService } from "../users/users-service.ts";
+import { isWellFormedKey, isWellFormedSlug } from "../validation.ts";
 import { registerWebRoutes } from "../web/web-routes.ts";
 import type { App } from "./app-type.ts";
 import { actionOf } from "./audit-actions.ts";
@@ -81,6 +82,16 @@ function depthOf(value: unknown, limit: number, depth = 0): number {
   return deepest;
 }
 
+/**
+ * A path segment as an audit event records it: only when it is well-formed, since the event lasts and anything else
+ * may be a value pasted into the URL.
+ */
+function wellFormed(segment: string | undefined, check: (text: string) => boolean): string | null {
+  return segment !== undefined && check(segment) ? segment : null;
+}
+
+const isVaultUrl = (url: string) => url.startsWith(`${VAULT_PREFIX}/v1/`);
+
 function sessionCookie(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(";")) {
@@ -109,6 +120,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         keepAliveTimeout: limits.keepAliveTimeoutMs,
         // How often Node looks for requests past their timeouts (its default, 30 s, is too coarse for slowloris).
         connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(limits.headersTimeoutMs / 2))),
+        // Node would answer an HTTP/1.1 request without Host with an empty 400; the onRequest hook refuses it instead,
+        // with the error shape.
+        requireHostHeader: false,
       };
       return deps.https === undefined
         ? createHttpServer(options, handler)
@@ -146,6 +160,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     routerOptions: { maxParamLength: 1024 },
+    // Router errors (a path that is not valid percent-encoding, an over-long parameter) come before any route and
+    // hook: without this they would get Fastify's own body, which quotes the path, instead of the error shape.
+    frameworkErrors: (error, request, reply) => {
+      const { status, body } = describeError(error, request);
+      // The Vault-compatible API answers in Vault's error shape, the one its clients parse.
+      void (reply as FastifyReply)
+        .status(status)
+        .headers({ "cache-control": "no-store", "x-content-type-options": "nosniff" })
+        .send(isVaultUrl(request.url) ? { errors: [body.error.message] } : body);
+    },
+    // A request may name its target in absolute form (`GET http://host/v1/projects`), which a server must accept
+    // (RFC 9112, 3.2.2): routed by its path, or it would reach the web UI instead of the API.
+    rewriteUrl: (request) =>
+      (request.url ?? "/").replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(?=[/?#]|$)/, "") || "/",
     genReqId: (request) => {
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -166,11 +194,15 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       done(null, value);
     });
   });
+  // The path is not repeated: a URL can hold anything a client pasted into it, values included.
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
       .send(
-        errorBody("not_found", `No route for ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}`),
+        errorBody(
+          "not_found",
+          `No route for ${request.method} at this path; /openapi.json lists the routes of the API`,
+        ),
       );
   });
   app.decorateRequest("ctx", undefined as never);
@@ -207,6 +239,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header("referrer-policy", "no-referrer");
     if (deps.https !== undefined)
       reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+    if (request.raw.httpVersion === "1.1" && request.headers.host === undefined) {
+      throw new ValidationError(undefined, "An HTTP/1.1 request must carry a Host header");
+    }
     if (request.routeOptions.config.public === true) return;
     request.ctx = { ...origin(request), principal: await authenticate(request) };
   });
@@ -224,9 +259,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         action: actionOf(request.method, request.routeOptions.url),
         outcome,
         actor,
-        project: params["project"] ?? null,
-        environment: params["env"] ?? null,
-        key: params["key"] ?? null,
+        project: wellFormed(params["project"], isWellFormedSlug),
+        environment: wellFormed(params["env"], isWellFormedSlug),
+        key: wellFormed(params["key"], isWellFormedKey),
         ...origin(request),
         details: { status },
       });

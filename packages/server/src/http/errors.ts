@@ -2,6 +2,15 @@
 import type { FastifyError, FastifyRequest } from "fastify";
 import { CofferError } from "../errors.ts";
 import { TemplateReferenceError } from "../refs/index.ts";
+import {
+  isStorageDamaged,
+  isStorageFull,
+  isUniqueViolation,
+  isUnstorableInput,
+  STORAGE_DAMAGED_MESSAGE,
+  STORAGE_FULL_MESSAGE,
+  UNSTORABLE_INPUT_MESSAGES,
+} from "../store/errors.ts";
 
 const STATUS_BY_CODE: Record<string, number> = {
   validation_error: 400,
@@ -10,6 +19,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   egress_refused: 403,
   not_found: 404,
   conflict: 409,
+  // The environment's state (how many secrets it holds) conflicts with the request, as for a duplicate key.
+  limit_reached: 409,
   payload_too_large: 413,
   no_changes: 422,
   rate_limited: 429,
@@ -41,6 +52,17 @@ const FRAMEWORK_ERRORS: Record<string, { status: number; code: string; message: 
     status: 400,
     code: "validation_error",
     message: "The request body is empty; send a JSON object",
+  },
+  // Raised by the router before any route runs; the path is not quoted (a URL can hold a pasted value).
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: "validation_error",
+    message: "The URL path is not valid percent-encoded UTF-8",
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: "uri_too_long",
+    message: "A path parameter is longer than the server accepts",
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
@@ -111,6 +133,30 @@ export function describeError(error: FastifyError | Error, request: FastifyReque
     const status = STATUS_BY_CODE[error.code] ?? 400;
     if (status >= 500) request.log.error({ code: error.code, message: error.message }, "request failed");
     return { status, body: errorBody(error.code, error.message, error.details) };
+  }
+  if (isStorageFull(error)) {
+    // 507: the write was refused for lack of space and rolled back; reads go on, writes succeed once space returns.
+    request.log.error({ code: "storage_full" }, "the database is out of space; the request was rolled back");
+    return { status: 507, body: errorBody("storage_full", STORAGE_FULL_MESSAGE) };
+  }
+  const unstorable = isUnstorableInput(error);
+  if (unstorable !== undefined) {
+    return { status: 400, body: errorBody("validation_error", UNSTORABLE_INPUT_MESSAGES[unstorable]) };
+  }
+  if (isUniqueViolation(error)) {
+    // Two requests created the same thing at once: both passed the service's existence check, the database kept
+    // one. The driver's message is not used: PostgreSQL's quotes the duplicate value.
+    return {
+      status: 409,
+      body: errorBody(
+        "conflict",
+        "It already exists: a concurrent request created it first; fetch it or pick another name",
+      ),
+    };
+  }
+  if (isStorageDamaged(error)) {
+    request.log.error({ code: "storage_damaged", message: error.message }, "the database file is damaged");
+    return { status: 500, body: errorBody("storage_damaged", STORAGE_DAMAGED_MESSAGE) };
   }
   const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation) && fastifyError.validation[0] !== undefined) {

@@ -57,8 +57,9 @@ export async function openKeys(
     kdf = await readKdf(store, repo);
     keyring = await keyringFor(keys, kdf);
     const check = await repo.readMeta(store.db, META_KEY_CHECK);
-    if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64")))
-      throw new WrongMasterKeyError();
+    if (check === undefined || !keyring.verifyKeyCheck(Buffer.from(check, "base64"))) {
+      throw await keyCheckFailure(store, repo, keyring);
+    }
     await store.migrate();
   } else {
     kdf = newKdfParams();
@@ -74,15 +75,45 @@ export async function openKeys(
   }
   const wrappedTokenKey = await repo.readMeta(store.db, META_TOKEN_HASH_KEY);
   if (wrappedTokenKey === undefined) throw new IntegrityError("the instance's token hashing key is missing");
-  const tokenHashKey = keyring.unwrapDataKey(TOKEN_HASH_OWNER, 1, Buffer.from(wrappedTokenKey, "base64"));
+  const tokenHashKey = unwrapInstanceKey(keyring, TOKEN_HASH_OWNER, wrappedTokenKey, "token hashing key");
   let wrappedAuditKey = await repo.readMeta(store.db, META_AUDIT_KEY);
   if (wrappedAuditKey === undefined) {
     // Instances initialised before the audit log existed get their chain key on the first start that needs it.
     wrappedAuditKey = keyring.newDataKey(AUDIT_OWNER, 1).wrapped.toString("base64");
     await repo.writeMeta(store.db, META_AUDIT_KEY, wrappedAuditKey);
   }
-  const auditKey = keyring.unwrapDataKey(AUDIT_OWNER, 1, Buffer.from(wrappedAuditKey, "base64"));
+  const auditKey = unwrapInstanceKey(keyring, AUDIT_OWNER, wrappedAuditKey, "audit chain key");
   return createKeysService(store, repo, keyring, tokenHashKey, auditKey);
+}
+
+/**
+ * A key check that does not open means a wrong master key, unless the same key opens the instance's token hashing
+ * key: then the key is right and the key check itself was altered.
+ */
+async function keyCheckFailure(store: Store, repo: KeysRepo, keyring: Keyring): Promise<Error> {
+  const wrapped = await repo.readMeta(store.db, META_TOKEN_HASH_KEY);
+  if (wrapped === undefined) return new WrongMasterKeyError();
+  try {
+    keyring.unwrapDataKey(TOKEN_HASH_OWNER, 1, Buffer.from(wrapped, "base64"));
+  } catch {
+    return new WrongMasterKeyError();
+  }
+  return new IntegrityError(
+    "The instance's stored key check failed its integrity check, yet this master key opens the instance's other " +
+      "keys: the database was altered. Restore it from a backup (coffer restore); nothing was changed.",
+  );
+}
+
+/** An instance-wide key (token hashing, audit chain), unwrapped; a wrapped key that fails to open was altered. */
+function unwrapInstanceKey(keyring: Keyring, owner: string, wrapped: string, name: string): KeyObject {
+  try {
+    return keyring.unwrapDataKey(owner, 1, Buffer.from(wrapped, "base64"));
+  } catch {
+    throw new IntegrityError(
+      `The instance's ${name} failed its integrity check: the database was altered. Restore it from a backup ` +
+        "(coffer restore).",
+    );
+  }
 }
 
 export async function readKdf(store: Store, repo: KeysRepo): Promise<KdfParams | undefined> {
@@ -120,7 +151,10 @@ function createKeysService(
     try {
       key = keyring.unwrapDataKey(projectId, version, wrapped);
     } catch {
-      throw new IntegrityError("a project's data key failed its integrity check; the database was altered");
+      throw new IntegrityError(
+        `A project's data key (version ${version}) failed its integrity check: the database was altered. No value ` +
+          "was decrypted; restore the database from a backup (coffer restore).",
+      );
     }
     cache.set(cacheKey(projectId, version), key);
     return key;

@@ -16,7 +16,7 @@ import type { KeysService } from "../keys/keys-service.ts";
 import type { MembersRepo } from "../members/members-repo.ts";
 import type { EnvironmentRow, ProjectRow } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
-import { LIMITS, validateSlug, validateText } from "../validation.ts";
+import { isWellFormedSlug, LIMITS, validateSlug, validateText } from "../validation.ts";
 import type { ProjectsRepo } from "./projects-repo.ts";
 
 export const DEFAULT_ENVIRONMENTS = ["development", "staging", "production"] as const;
@@ -130,7 +130,12 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
   async function visibleProject(principal: Principal, slug: string): Promise<ProjectRow> {
     const project = await projectBySlug(slug);
     if (project === undefined || !canSeeProject(principal, project.id)) {
-      throw new NotFoundError(`Project "${slug}" not found`);
+      // A malformed slug is not repeated: it may be a value pasted into the URL.
+      throw new NotFoundError(
+        isWellFormedSlug(slug)
+          ? `Project "${slug}" not found`
+          : "Project not found: the slug given is not a valid project slug",
+      );
     }
     return project;
   }
@@ -149,7 +154,11 @@ export function createProjectsService({ store, repo, members, keys, audit, now }
     const project = await visibleProject(principal, projectSlug);
     const environment = await environmentBySlug(project.id, environmentSlug);
     if (environment === undefined || !canSeeEnvironment(principal, environmentSlug)) {
-      throw new NotFoundError(`Environment "${environmentSlug}" not found in project "${projectSlug}"`);
+      throw new NotFoundError(
+        isWellFormedSlug(environmentSlug)
+          ? `Environment "${environmentSlug}" not found in project "${projectSlug}"`
+          : `Environment not found in project "${projectSlug}": the slug given is not a valid environment slug`,
+      );
     }
     requirePermission(principal, permission, project);
     return { project, environment };

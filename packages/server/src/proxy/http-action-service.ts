@@ -4,7 +4,7 @@ import { TextDecoder } from "node:util";
 import type { AuditService } from "../audit/audit-service.ts";
 import { auditEvent } from "../audit-events.ts";
 import type { RequestContext } from "../auth/permissions.ts";
-import { PROXY_METHODS } from "../connections/connection-rules.ts";
+import { HEADER_NAME_RULE, PROXY_METHODS } from "../connections/connection-rules.ts";
 import { ValidationError } from "../errors.ts";
 import type { ProjectsService } from "../projects/projects-service.ts";
 import type { JsonValue, ReferenceOccurrence } from "../refs/index.ts";
@@ -14,7 +14,7 @@ import type { EgressClient } from "./egress-client.ts";
 import { EgressRefusedError } from "./egress-errors.ts";
 import { callerResponseHeaders, type HeaderValues } from "./forwarded-headers.ts";
 import { createRedactor, usedValues } from "./redactor.ts";
-import { bodyTransforms, collectBody } from "./response-body.ts";
+import { bodyTransforms, collectBody, discardBody } from "./response-body.ts";
 
 export type HttpActionInput = {
   method: string;
@@ -96,7 +96,8 @@ function checkHeaders(headers: Record<string, string>): void {
   }
   for (const name of Object.keys(headers)) {
     if (!HEADER_NAME.test(name))
-      throw new ValidationError("headers", `"${name.slice(0, 64)}" is not a valid header name`);
+      // Not quoted: a malformed name is often a whole "Name: value" line pasted, value included.
+      throw new ValidationError("headers", HEADER_NAME_RULE);
     if (RESERVED_HEADERS.has(name.toLowerCase())) {
       throw new ValidationError(
         "headers",
@@ -198,7 +199,7 @@ export function createHttpActionService({ projects, refs, audit, egress, policy 
         if (decoded) delete responseHeaders["content-encoding"];
         return { status: response.statusCode, headers: responseHeaders, ...describeBody(bytes) };
       } catch (error) {
-        response.body.destroy();
+        discardBody(response.body);
         throw error;
       }
     },

@@ -6,6 +6,7 @@ import type { App } from "../http/app-type.ts";
 import { EnvParams, errorResponses, strictObject } from "../http/schemas.ts";
 import { HTTP_ACTION_LIMITS, type HttpActionService } from "./http-action-service.ts";
 import type { ProxyService } from "./proxy-service.ts";
+import { discardBody } from "./response-body.ts";
 
 /** Proxied responses come from Coffer's origin: a browser must not run them as Coffer's pages. */
 const PROXY_CSP = "sandbox; default-src 'none'";
@@ -109,7 +110,7 @@ export function registerProxyRoutes(
         reply.header("x-content-type-options", "nosniff");
         reply.header("content-security-policy", PROXY_CSP);
         if (request.method === "HEAD" || NO_BODY_STATUSES.has(response.status)) {
-          response.body.destroy();
+          discardBody(response.body);
           return reply.send();
         }
         return reply.send(response.body);

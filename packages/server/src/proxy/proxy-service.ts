@@ -12,7 +12,7 @@ import type { EgressClient } from "./egress-client.ts";
 import { EgressRefusedError, PayloadTooLargeError } from "./egress-errors.ts";
 import { callerResponseHeaders, type HeaderValues, upstreamRequestHeaders } from "./forwarded-headers.ts";
 import { createRedactor, usedValues } from "./redactor.ts";
-import { bodyTransforms, streamThrough } from "./response-body.ts";
+import { bodyTransforms, discardBody, streamThrough } from "./response-body.ts";
 
 export type ProxiedRequest = {
   method: string;
@@ -171,7 +171,7 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         if (decoded) delete headers["content-encoding"];
         return { status: response.statusCode, headers, body: streamThrough(response.body, transforms) };
       } catch (error) {
-        response.body.destroy();
+        discardBody(response.body);
         throw error;
       }
     },

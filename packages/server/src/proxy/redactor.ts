@@ -26,11 +26,12 @@ export type Redactor = {
 };
 
 /**
- * The spellings of a value that an upstream is likely to echo: as is, escaped inside a JSON string, and
- * percent-encoded (a query or form value).
+ * The spellings of a value that an upstream is likely to echo: as is, escaped inside a JSON string,
+ * percent-encoded, and form-encoded (a query parameter added by the proxy or the HTTP action: a space is "+").
  */
 function spellingsOf(value: string): string[] {
-  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+  const formEncoded = new URLSearchParams([["", value]]).toString().slice(1);
+  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), formEncoded];
 }
 
 function buildPatterns(values: readonly RedactedValue[]): Pattern[] {

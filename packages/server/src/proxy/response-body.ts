@@ -75,6 +75,15 @@ export function streamThrough(body: Readable, transforms: Transform[]): Readable
   return last;
 }
 
+/**
+ * Drops an upstream body that will not be read. Destroying an unread undici body emits an abort error: with no
+ * listener, that is an uncaught exception, which ends the process.
+ */
+export function discardBody(body: Readable): void {
+  body.on("error", () => undefined);
+  body.destroy();
+}
+
 /** Reads the whole (transformed) body, failing when it exceeds `maxBytes`. */
 export async function collectBody(
   body: Readable,
