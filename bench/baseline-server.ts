@@ -1,6 +1,12 @@
 // A bare node:http server answering one constant JSON body, shaped like a secret value response: the
 // ceiling Coffer's read path is compared with. Run as a child process by the bench; prints its URL.
+// `--delay-ms N` answers each request N ms after it arrived, like an API that does work (the proxy's upstream).
 import { createServer } from "node:http";
+
+const delayFlag = process.argv.indexOf("--delay-ms");
+const delayMs = delayFlag === -1 ? 0 : Number(process.argv[delayFlag + 1]);
+if (!Number.isInteger(delayMs) || delayMs < 0)
+  throw new Error("baseline: --delay-ms takes a whole number of ms");
 
 const body = Buffer.from(
   JSON.stringify({ key: "BENCH_KEY", version: 1, data: { value: "q7Vx2mLr9TbN4kWc8ZpD1sHy6FjA3uEo" } }),
@@ -8,8 +14,15 @@ const body = Buffer.from(
 const headers = { "content-type": "application/json; charset=utf-8", "content-length": body.length };
 
 const server = createServer((_request, response) => {
-  response.writeHead(200, headers);
-  response.end(body);
+  if (delayMs === 0) {
+    response.writeHead(200, headers);
+    response.end(body);
+    return;
+  }
+  setTimeout(() => {
+    response.writeHead(200, headers);
+    response.end(body);
+  }, delayMs);
 });
 
 server.listen(0, "127.0.0.1", () => {

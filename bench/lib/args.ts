@@ -31,6 +31,7 @@ export function parseBenchArguments(argv: string[]): BenchArguments {
       duration: positiveNumber("--duration", values.duration ?? "10", 3600),
       connections: positiveInteger("--connections", values.connections ?? "50", 10_000),
       warmup: nonNegativeNumber("--warmup", values.warmup ?? "2", 600),
+      given: { duration: values.duration !== undefined, warmup: values.warmup !== undefined },
     },
   };
 }

@@ -11,9 +11,20 @@ declare module "autocannon" {
       method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
       headers?: Record<string, string>;
       body?: string;
+      /** Each connection sends these in turn, starting over after the last. */
+      requests?: Request[];
       pipelining?: number;
       /** Seconds before a request counts as a timeout. */
       timeout?: number;
+    }
+
+    interface Request {
+      method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      /** Called before each send; returns the request to send (a copy of `request`, changed as needed). */
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
     }
 
     interface Histogram {

@@ -5,10 +5,12 @@ import { type ChildServer, startChildServer } from "./child-server.ts";
 
 const BASELINE_SCRIPT = join(import.meta.dirname, "..", "baseline-server.ts");
 
-export function startBaselineServer(): Promise<ChildServer> {
+/** `delayMs`: each answer leaves that long after its request arrived (an upstream that does work). */
+export function startBaselineServer(options: { delayMs?: number } = {}): Promise<ChildServer> {
+  const delay = options.delayMs ?? 0;
   return startChildServer({
     name: "baseline",
-    args: [BASELINE_SCRIPT],
+    args: delay === 0 ? [BASELINE_SCRIPT] : [BASELINE_SCRIPT, "--delay-ms", String(delay)],
     readyLine: /Baseline listening on (http:\/\/\S+)/,
     readyTimeoutMs: 10_000,
   });

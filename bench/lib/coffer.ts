@@ -15,6 +15,8 @@ export interface StartCofferOptions {
 
 export interface CofferInstance {
   url: string;
+  /** The server process, e.g. to read its memory from /proc. */
+  pid: number;
   rootToken: string;
   dataDir: string;
   /** `Authorization` header carrying the root token. */
@@ -59,6 +61,7 @@ export async function startCoffer(options: StartCofferOptions = {}): Promise<Cof
     requestJson<T>(url, authHeaders, method, path, body);
   return {
     url,
+    pid: server.pid,
     rootToken,
     dataDir,
     authHeaders,

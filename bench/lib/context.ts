@@ -24,8 +24,8 @@ export function createScenarioContext(scenarioName: string, options: BenchOption
       log(`coffer listening on ${coffer.url}`);
       return coffer;
     },
-    async startBaseline() {
-      const baseline = await startBaselineServer();
+    async startBaseline(baselineOptions) {
+      const baseline = await startBaselineServer(baselineOptions);
       started.push(baseline);
       log(`baseline listening on ${baseline.url}`);
       return baseline;

@@ -7,6 +7,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   method?: "GET" | "POST";
   body?: string;
+  /** A sequence each connection cycles through instead of one request (autocannon's `requests`). */
+  requests?: autocannon.Request[];
   /** Seconds measured. */
   duration: number;
   connections: number;
@@ -18,6 +20,7 @@ export interface LoadSummary {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
   /** Responses received in the measured run. */
   responses: number;
   /** Connection errors and timeouts, warm-up included. */
@@ -42,6 +45,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     requestsPerSecond: measured.responses / measured.durationSeconds,
     p50Ms: measured.p50Ms,
     p99Ms: measured.p99Ms,
+    maxMs: measured.maxMs,
     responses: measured.responses,
     errors: measured.errors + (warmup?.errors ?? 0),
     non2xx: measured.non2xx + (warmup?.non2xx ?? 0),
@@ -55,6 +59,7 @@ interface RawRun {
   responses: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
   errors: number;
   non2xx: number;
   statusCodes: Record<string, number>;
@@ -78,6 +83,7 @@ async function runAutocannon(options: LoadOptions, durationSeconds: number): Pro
     method: options.method ?? "GET",
     headers: options.headers ?? {},
     ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.requests === undefined ? {} : { requests: options.requests }),
     timeout: REQUEST_TIMEOUT_SECONDS,
   });
   instance.on("response", (_client: unknown, _status: number, _bytes: number, responseMs: number) => {
@@ -92,6 +98,7 @@ async function runAutocannon(options: LoadOptions, durationSeconds: number): Pro
       responses: result.requests.total,
       p50Ms: latencyMicros.count === 0 ? Number.NaN : latencyMicros.percentile(50) / 1000,
       p99Ms: latencyMicros.count === 0 ? Number.NaN : latencyMicros.percentile(99) / 1000,
+      maxMs: latencyMicros.count === 0 ? Number.NaN : latencyMicros.max / 1000,
       errors: result.errors,
       non2xx: result.non2xx,
       statusCodes,

@@ -10,14 +10,19 @@ export interface BenchOptions {
   connections: number;
   /** Seconds of unmeasured load before each measured run. */
   warmup: number;
+  /** Which of the above were given on the command line; a scenario with defaults of its own (soak) reads this. */
+  given: { duration: boolean; warmup: boolean };
 }
 
 export interface BenchContext {
   options: BenchOptions;
   /** A fresh Coffer dev server; stopped by the runner when the scenario ends, if the scenario did not. */
   startCoffer(options?: StartCofferOptions): Promise<CofferInstance>;
-  /** The bare node:http baseline server; stopped by the runner when the scenario ends, if not before. */
-  startBaseline(): Promise<ChildServer>;
+  /**
+   * The bare node:http baseline server (answering after `delayMs`, default 0); stopped by the runner when the
+   * scenario ends, if not before.
+   */
+  startBaseline(options?: { delayMs?: number }): Promise<ChildServer>;
   /** One load run; duration, connections and warm-up default to the command-line options. */
   load(options: Pick<LoadOptions, "url"> & Partial<LoadOptions>): Promise<LoadSummary>;
   /** A progress line on stderr (stdout carries only the results). */

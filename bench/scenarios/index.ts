@@ -7,6 +7,7 @@ import { proxyScenario } from "./proxy.ts";
 import { readScenario } from "./read.ts";
 import { readScalePgScenario, readScaleScenario } from "./read-scale.ts";
 import { resolveScenario } from "./resolve.ts";
+import { soakScenario } from "./soak.ts";
 
 export const scenarios: Scenario[] = [
   readScenario,
@@ -18,4 +19,5 @@ export const scenarios: Scenario[] = [
   masterRotationScenario,
   masterRotationPgScenario,
   dataRotationScenario,
+  soakScenario,
 ];
