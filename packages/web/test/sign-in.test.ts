@@ -91,7 +91,8 @@ describeInBrowser("signing in to the web UI", () => {
     await page.getByRole("button", { name: "New project" }).click();
     await page.getByLabel("Slug").fill("after-reload");
     await page.getByRole("button", { name: "Create project" }).click();
-    await page.getByRole("heading", { name: "after-reload", level: 1 }).waitFor();
+    // The heading shows the slug while the project loads, then its name ("After Reload", made from the slug).
+    await page.getByRole("heading", { name: "After Reload", exact: true, level: 1 }).waitFor();
     expect(await server.api("GET", "/v1/projects/after-reload")).toMatchObject({ slug: "after-reload" });
 
     await page.getByRole("button", { name: "Sign out" }).click();
