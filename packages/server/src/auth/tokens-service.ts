@@ -72,9 +72,16 @@ function bearer(header: string | undefined): string | undefined {
 }
 
 export function createTokensService({ store, repo, keys, projects, audit, now }: Deps) {
-  // Token lookups are on every request: cached by hash, dropped on revocation here and on every other node.
+  // Token lookups are on every request: cached by the token itself (a map lookup instead of an HMAC per request;
+  // only tokens that were valid when looked up are kept), dropped on revocation here and on every other node.
+  // `generation` moves on every drop, so that a lookup that began before a revocation cannot cache its stale row.
   const cache = new Map<string, CachedToken>();
-  store.bus.subscribe("tokens", () => cache.clear());
+  let generation = 0;
+  const forget = () => {
+    cache.clear();
+    generation++;
+  };
+  store.bus.subscribe("tokens", forget);
 
   function principalOf(row: ApiTokenRow): TokenPrincipal {
     const projectIds = JSON.parse(row.projects) as string[];
@@ -151,11 +158,11 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
     async authenticate(authorization: string | undefined): Promise<TokenPrincipal> {
       const token = bearer(authorization);
       if (token === undefined) throw new UnauthorizedError(undefined, true);
-      const hash = keys.hashToken(token);
       const nowMs = Date.now();
-      let cached = store.bus.healthy ? cache.get(hash) : undefined;
+      let cached = store.bus.healthy ? cache.get(token) : undefined;
       if (cached === undefined) {
-        const row = await repo.findByHash(store.db, hash);
+        const lookedUpIn = generation;
+        const row = await repo.findByHash(store.db, keys.hashToken(token));
         if (row === undefined || row.revoked_at !== null) {
           throw new UnauthorizedError("The API token is not valid (unknown or revoked)", row === undefined);
         }
@@ -165,7 +172,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
           expiresAt: row.expires_at === null ? null : Date.parse(row.expires_at),
           lastUsedAt: row.last_used_at === null ? 0 : Date.parse(row.last_used_at),
         };
-        cache.set(hash, cached);
+        if (generation === lookedUpIn) cache.set(token, cached);
       }
       if (cached.expiresAt !== null && cached.expiresAt <= nowMs) {
         throw new UnauthorizedError("The API token has expired; create a new one");
@@ -308,7 +315,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
           auditEvent(ctx, "token.revoke", { details: { tokenId: id, name: row.name } }),
         );
       });
-      cache.clear();
+      forget();
       await store.bus.publish("tokens");
     },
 
@@ -320,7 +327,7 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
       if (existing !== undefined)
         throw new ValidationError("devRootToken", "That root token value was revoked; pick another");
       await repo.revokeByCreator(store.db, SYSTEM_DEV, now());
-      cache.clear();
+      forget();
       await store.bus.publish("tokens");
       await insertToken(store.db, rootRow("dev-root", SYSTEM_DEV, now()), token);
       return token;
