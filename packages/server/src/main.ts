@@ -8,6 +8,7 @@ import { type AuditService, createAuditService } from "./audit/audit-service.ts"
 import { createFailureLimiter } from "./auth/rate-limit.ts";
 import { createTokensRepo } from "./auth/tokens-repo.ts";
 import { createTokensService, type TokensService } from "./auth/tokens-service.ts";
+import { isoClock } from "./clock.ts";
 import { installListMethodShim } from "./compat-vault/list-method-shim.ts";
 import { createVaultListener } from "./compat-vault/vault-listener.ts";
 import { createVaultServices } from "./compat-vault/vault-services.ts";
@@ -81,7 +82,7 @@ export async function openStore(
 }
 
 export async function createServer(config: Config, options: ServerOptions): Promise<CofferServer> {
-  const now = () => new Date().toISOString();
+  const now = isoClock();
   const logger = createLogger(config.logLevel, options.logDestination);
   const store = await openStore(config, logger);
   try {
