@@ -2,20 +2,36 @@
 
 /**
  * The server's codes (docs/api.md), plus the SDK's own for failures that have no response:
- * `network_error`, `timeout`, `aborted`, `invalid_response`.
+ * `unavailable` and `http_error` (a non-Coffer error body), `network_error`, `timeout`, `aborted`,
+ * `invalid_response`.
  */
 export type CofferErrorCode =
   | "validation_error"
+  | "bad_request"
+  | "malformed_reference"
+  | "secret_not_found"
+  | "field_not_found"
   | "unauthorized"
   | "forbidden"
+  | "egress_refused"
   | "not_found"
+  | "request_timeout"
   | "conflict"
+  | "limit_reached"
   | "payload_too_large"
+  | "uri_too_long"
   | "unsupported_media_type"
   | "no_changes"
   | "rate_limited"
-  | "unavailable"
+  | "headers_too_large"
   | "internal"
+  | "integrity_error"
+  | "storage_damaged"
+  | "upstream_unavailable"
+  | "upstream_invalid"
+  | "upstream_timeout"
+  | "storage_full"
+  | "unavailable"
   | "http_error"
   | "network_error"
   | "timeout"
@@ -79,15 +95,19 @@ const CODE_BY_STATUS: Record<number, CofferErrorCode> = {
   401: "unauthorized",
   403: "forbidden",
   404: "not_found",
+  408: "request_timeout",
   409: "conflict",
   413: "payload_too_large",
+  414: "uri_too_long",
   415: "unsupported_media_type",
   422: "no_changes",
   429: "rate_limited",
+  431: "headers_too_large",
   500: "internal",
   502: "unavailable",
   503: "unavailable",
   504: "unavailable",
+  507: "storage_full",
 };
 
 /** Reads an error response (consuming its body) into a CofferError. */

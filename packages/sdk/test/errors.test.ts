@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { Coffer, CofferError } from "../src/index.ts";
+import { Coffer, CofferError, type CofferErrorCode } from "../src/index.ts";
 import { clientOf, fakeCoffer } from "./fake-coffer.ts";
 
 async function failure(promise: Promise<unknown>): Promise<CofferError> {
@@ -55,6 +55,39 @@ describe("error mapping", () => {
     expect(error.code).toBe("unavailable");
     expect(error.message).toBe("Coffer answered HTTP 502 Bad Gateway without an error description");
     expect(error.requestId).toBe("req-1");
+  });
+
+  it("passes the server's limit_reached and storage_full codes through with their details", async () => {
+    const limit = await fakeCoffer(() => ({
+      status: 409,
+      json: {
+        error: {
+          code: "limit_reached",
+          message: "This environment already holds 2 secrets",
+          details: { limit: 2, setting: "COFFER_MAX_SECRETS_PER_ENVIRONMENT", held: 2, adding: 1 },
+        },
+      },
+    }));
+    const full = await fakeCoffer(() => ({
+      status: 507,
+      json: { error: { code: "storage_full", message: "The database is out of space" } },
+    }));
+
+    expect(await failure(clientOf(limit).secrets.create("K", "v"))).toMatchObject({
+      status: 409,
+      code: "limit_reached",
+      details: { limit: 2, setting: "COFFER_MAX_SECRETS_PER_ENVIRONMENT" },
+    });
+    expect(await failure(clientOf(full).secrets.create("K", "v"))).toMatchObject({
+      status: 507,
+      code: "storage_full",
+    });
+  });
+
+  it("names a 507 without Coffer's error body storage_full", async () => {
+    const server = await fakeCoffer(() => ({ status: 507, text: "Insufficient Storage" }));
+    const error = await failure(clientOf(server).secrets.create("K", "v"));
+    expect(error).toMatchObject({ status: 507, code: "storage_full" });
   });
 
   it("reports a success answer that is not JSON as invalid_response", async () => {
