@@ -122,6 +122,29 @@ describe("health and documentation", () => {
     expect(create.requestBody.content["application/json"].schema.properties.key).toBeDefined();
   });
 
+  it("documents 507 storage_full on every write and on the reveals, not on plain reads", async () => {
+    const { paths } = (await coffer.api("GET", "/openapi.json", undefined, null)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const writes: [string, { responses: Record<string, unknown> }][] = [];
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const method of ["post", "put", "patch", "delete"]) {
+        const operation = operations[method];
+        if (operation !== undefined) writes.push([`${method.toUpperCase()} ${path}`, operation]);
+      }
+    }
+    expect(writes.map(([name]) => name)).toContain("POST /v1/projects");
+    for (const [name, operation] of writes) {
+      expect(operation.responses["507"], name).toMatchObject({
+        content: { "application/json": { schema: { required: ["error"] } } },
+      });
+    }
+    const secret = "/v1/projects/{project}/environments/{env}/secrets/{key}";
+    expect(paths[`${secret}/value`]?.["get"]?.responses["507"]).toBeDefined();
+    expect(paths[`${secret}/versions/{version}/value`]?.["get"]?.responses["507"]).toBeDefined();
+    expect(paths["/v1/projects"]?.["get"]?.responses["507"]).toBeUndefined();
+  });
+
   it("puts a request id and no-store on every response", async () => {
     const response = await coffer.api("GET", "/v1/projects");
     expect(response.headers.get("x-request-id")).toMatch(/.+/);

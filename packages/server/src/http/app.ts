@@ -37,6 +37,7 @@ import { registerWebRoutes } from "../web/web-routes.ts";
 import type { App } from "./app-type.ts";
 import { actionOf } from "./audit-actions.ts";
 import { describeError, errorBody } from "./errors.ts";
+import { documentStorageFull } from "./schemas.ts";
 import { validatorCompiler } from "./validator.ts";
 
 export type AppDeps = {
@@ -292,6 +293,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   await app.register(swagger, {
+    // Every write can meet a full disk: the document says so for each of them (507, the error shape).
+    transform: documentStorageFull,
     openapi: {
       openapi: "3.1.0",
       info: {

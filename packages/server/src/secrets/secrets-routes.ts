@@ -238,7 +238,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
       schema: {
         tags,
         params: KeyParams,
-        response: { 200: SecretValueBody, ...errorResponses(401, 403, 404, 500) },
+        response: { 200: SecretValueBody, ...errorResponses(401, 403, 404, 500, 507) },
       },
     },
     async (request) => {
@@ -280,7 +280,7 @@ export function registerSecretRoutes(app: App, secrets: SecretsService): void {
       schema: {
         tags,
         params: VersionParams,
-        response: { 200: SecretValueBody, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: SecretValueBody, ...errorResponses(400, 401, 403, 404, 507) },
       },
     },
     async (request) => {
