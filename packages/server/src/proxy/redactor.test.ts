@@ -57,6 +57,26 @@ describe("the redactor", () => {
     expect(redactor.redactText(`?q=${encodeURIComponent('a"b/c d\\e')}`)).toBe("?q=[REDACTED:PW]");
   });
 
+  it("redacts the form-encoded spelling of a value however the stream is cut", async () => {
+    const value = "a b/c+d=e&f";
+    const formEncoded = new URLSearchParams({ q: value }).toString().slice("q=".length);
+    expect(formEncoded).toBe("a+b%2Fc%2Bd%3De%26f");
+    const values = [{ label: "PW", value }];
+    const text = `q=${formEncoded}&next=1`;
+    const start = text.indexOf(formEncoded);
+    const end = start + formEncoded.length;
+
+    const cuttings: number[][] = [[...Buffer.from(text).keys()]];
+    for (let first = start; first <= end; first++) {
+      cuttings.push([first]);
+      for (let second = first + 1; second <= end; second++) cuttings.push([first, second]);
+    }
+    for (const offsets of cuttings) {
+      const out = await streamed(values, cut(text, offsets));
+      expect(out, `cut at ${offsets.join(", ")}`).toBe("q=[REDACTED:PW]&next=1");
+    }
+  });
+
   it("names a non-default field KEY.field, and prefers the longest value at the same position", () => {
     const values = usedValues(
       [
