@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { Coffer, CofferError, type CofferErrorCode } from "../src/index.ts";
+import { Coffer, CofferError } from "../src/index.ts";
 import { clientOf, fakeCoffer } from "./fake-coffer.ts";
 
 async function failure(promise: Promise<unknown>): Promise<CofferError> {
