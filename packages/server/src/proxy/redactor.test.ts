@@ -77,6 +77,32 @@ describe("the redactor", () => {
     }
   });
 
+  it("redacts percent-encodings written with lowercase hex or by strict RFC 3986 encoders", async () => {
+    const value = "it's (a*b)! c/d";
+    const redactor = createRedactor([{ label: "PW", value }])!;
+    // encodeURIComponent leaves !'()* alone; Python's quote / quote_plus and other strict encoders escape them.
+    const strict = "it%27s%20%28a%2Ab%29%21%20c%2Fd";
+    for (const spelling of [
+      encodeURIComponent(value),
+      strict,
+      strict.replaceAll("%20", "+"),
+      strict.toLowerCase(),
+      encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+      new URLSearchParams({ q: value }).toString().slice(2).toLowerCase(),
+    ]) {
+      expect(redactor.redactText(`echo=${spelling};`), spelling).toBe("echo=[REDACTED:PW];");
+      const middle = 6 + Math.floor(spelling.length / 2);
+      const text = `echo=${spelling};`;
+      expect(await streamed([{ label: "PW", value }], [text.slice(0, middle), text.slice(middle)])).toBe(
+        "echo=[REDACTED:PW];",
+      );
+    }
+  });
+
+  it("adds no spellings for a value made only of unreserved characters", () => {
+    expect(createRedactor([KEY])!.longestPattern).toBe(KEY.value.length);
+  });
+
   it("names a non-default field KEY.field, and prefers the longest value at the same position", () => {
     const values = usedValues(
       [

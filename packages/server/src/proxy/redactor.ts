@@ -25,13 +25,28 @@ export type Redactor = {
   createStream(): Transform;
 };
 
+/** Percent-encoding as RFC 3986 (and Python's `quote`) writes it: also `!'()*`, which encodeURIComponent leaves. */
+function strictPercentEncoded(value: string): string {
+  return encodeURIComponent(value).replace(
+    /[!'()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
 /**
  * The spellings of a value that an upstream is likely to echo: as is, escaped inside a JSON string,
- * percent-encoded, and form-encoded (a query parameter added by the proxy or the HTTP action: a space is "+").
+ * percent-encoded, and form-encoded (a query parameter added by the proxy or the HTTP action: a space is "+");
+ * the encoded ones also as stricter encoders write them (`!'()*` escaped) and with lowercase hex digits, which
+ * some libraries emit. A value made only of unreserved characters has one spelling, so typical keys cost nothing.
  */
 function spellingsOf(value: string): string[] {
   const formEncoded = new URLSearchParams([["", value]]).toString().slice(1);
-  return [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value), formEncoded];
+  const strict = strictPercentEncoded(value);
+  const encoded = [encodeURIComponent(value), formEncoded, strict, strict.replaceAll("%20", "+")];
+  const lowercased = encoded.map((spelling) =>
+    spelling.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+  );
+  return [value, JSON.stringify(value).slice(1, -1), ...encoded, ...lowercased];
 }
 
 function buildPatterns(values: readonly RedactedValue[]): Pattern[] {
