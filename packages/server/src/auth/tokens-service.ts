@@ -95,8 +95,12 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
     };
   }
 
-  async function toToken(row: ApiTokenRow): Promise<Token> {
-    const slugs = new Map((await projects.allProjects()).map((project) => [project.id, project.slug]));
+  /** Project id → slug, made once per response (a list maps every token with it). */
+  async function projectSlugs(): Promise<Map<string, string>> {
+    return new Map((await projects.allProjects()).map((project) => [project.id, project.slug]));
+  }
+
+  function toToken(row: ApiTokenRow, slugs: Map<string, string>): Token {
     const ids = JSON.parse(row.projects) as string[];
     return {
       id: row.id,
@@ -293,13 +297,14 @@ export function createTokensService({ store, repo, keys, projects, audit, now }:
           }),
         );
       });
-      return { ...(await toToken({ ...row, token_hash: "" })), token };
+      return { ...toToken({ ...row, token_hash: "" }, await projectSlugs()), token };
     },
 
     async list(ctx: RequestContext): Promise<Token[]> {
       requireAnyManager(ctx.principal);
       const rows = (await repo.listActive(store.db)).filter((row) => covers(ctx.principal, row));
-      return Promise.all(rows.map(toToken));
+      const slugs = await projectSlugs();
+      return rows.map((row) => toToken(row, slugs));
     },
 
     async revoke(ctx: RequestContext, id: string): Promise<void> {
