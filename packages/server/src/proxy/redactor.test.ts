@@ -87,7 +87,7 @@ describe("the redactor", () => {
       strict,
       strict.replaceAll("%20", "+"),
       strict.toLowerCase(),
-      encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+      encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (sequence) => sequence.toLowerCase()),
       new URLSearchParams({ q: value }).toString().slice(2).toLowerCase(),
     ]) {
       expect(redactor.redactText(`echo=${spelling};`), spelling).toBe("echo=[REDACTED:PW];");

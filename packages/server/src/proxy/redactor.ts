@@ -44,7 +44,7 @@ function spellingsOf(value: string): string[] {
   const strict = strictPercentEncoded(value);
   const encoded = [encodeURIComponent(value), formEncoded, strict, strict.replaceAll("%20", "+")];
   const lowercased = encoded.map((spelling) =>
-    spelling.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()),
+    spelling.replace(/%[0-9A-F]{2}/g, (sequence) => sequence.toLowerCase()),
   );
   return [value, JSON.stringify(value).slice(1, -1), ...encoded, ...lowercased];
 }
