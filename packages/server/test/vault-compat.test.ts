@@ -412,6 +412,26 @@ describe("metadata", () => {
     expect(written.data.deletion_time).toMatch(TIME);
   });
 
+  it("makes a key from metadata alone, which Coffer's API lists, updates and gives its first value", async () => {
+    const path = `${secretsPath("payments", "production")}/meta%2Fnew`;
+    expect(await vault.write(`${MOUNT}/metadata/meta/new`, { custom_metadata: { owner: "ops" } })).toBe("");
+    const described = await coffer.api("GET", path);
+    expect(described.body).toMatchObject({ key: "meta/new", version: 0, metadata: { owner: "ops" } });
+    // No value yet: a reveal is a 404, and so is Vault's read of its data.
+    expect((await coffer.api("GET", `${path}/value`)).status).toBe(404);
+    const described2 = await coffer.api("PATCH", path, { description: "made by a Vault client" });
+    expect(described2.status).toBe(200);
+    expect(described2.body).toMatchObject({ version: 0, description: "made by a Vault client" });
+    const valued = await coffer.api("PATCH", path, { value: "first" });
+    expect(valued.body).toMatchObject({ version: 1, fields: ["value"] });
+    expect((await coffer.api("GET", `${path}/value`)).body).toEqual({
+      key: "meta/new",
+      version: 1,
+      data: { value: "first" },
+    });
+    expect((await vault.read(`${MOUNT}/data/meta/new`)).data.data).toEqual({ value: "first" });
+  });
+
   it("deletes a key with every version through metadata, as Coffer's delete does", async () => {
     expect(await vault.delete(`${MOUNT}/metadata/${key}`)).toBe("");
     expect((await failure(vault.read(`${MOUNT}/metadata/${key}`))).status).toBe(404);

@@ -438,8 +438,10 @@ export function createSecretsService(deps: SecretsDeps) {
       const descriptive = validateDescriptive(input);
       const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:update");
       const current = await repo.findCurrent(store.db, scope.environment.id, key);
-      if (current === undefined) throw notFound(scope, key);
-      const { secret } = current;
+      // A key created through the Vault API's metadata route has no version yet: it is updated like any other,
+      // and the value it is given becomes version 1.
+      const secret = current?.secret ?? (await findSecret(scope, key));
+      const currentVersion = current?.version;
 
       const extra: Partial<SecretRow> = {};
       if (descriptive.description !== undefined && descriptive.description !== secret.description) {
@@ -465,9 +467,10 @@ export function createSecretsService(deps: SecretsDeps) {
       let next: Map<string, string> | undefined;
       if (Object.keys(changes).length > 0) {
         // On top of a version deleted through the Vault API, the new value starts afresh (as a Vault write would).
-        const existing = isReadableVersion(current.version, now())
-          ? await open(scope, secret, current.version)
-          : new Map<string, SecretValue>();
+        const existing =
+          currentVersion !== undefined && isReadableVersion(currentVersion, now())
+            ? await open(scope, secret, currentVersion)
+            : new Map<string, SecretValue>();
         next = new Map([...existing].map(([name, value]) => [name, value.reveal()]));
         for (const [name, value] of Object.entries(changes)) {
           validateFieldName(name);
@@ -495,7 +498,8 @@ export function createSecretsService(deps: SecretsDeps) {
         const changed = [...Object.keys(extra), "value"].join(" ");
         const event = (version: number) =>
           auditEvent(ctx, "secret.update", { ...target(scope, key, version), details: { changed } });
-        const jsonFields = keptJsonFields(current.version, next, changes);
+        const jsonFields =
+          currentVersion === undefined ? null : keptJsonFields(currentVersion, next, changes);
         return toSecretMetadata(await writeVersion(scope, secret, next, actor, extra, event, jsonFields));
       }
       const headChanges = { ...extra, updated_at: now(), updated_by: actor };
