@@ -26,9 +26,21 @@ export function isUniqueViolation(error: unknown): boolean {
  */
 export function isUnstorableInput(error: unknown): "nul" | "out_of_range" | undefined {
   if (typeof error !== "object" || error === null) return undefined;
+  if (error instanceof NulCharacterError) return "nul";
   const { code } = error as DriverError;
   if (code === "22021" || code === "22P05") return "nul";
   return code === "22003" ? "out_of_range" : undefined;
+}
+
+/**
+ * Raised by the embedded database's driver for a text parameter holding NUL, before SQLite sees it: SQLite would
+ * store it, PostgreSQL refuses it, and data one backend accepts must move to the other (values are never text
+ * parameters: they are stored as base64 ciphertexts, so a value may hold NUL).
+ */
+export class NulCharacterError extends Error {
+  constructor() {
+    super("a text parameter holds the NUL character");
+  }
 }
 
 export const UNSTORABLE_INPUT_MESSAGES = {

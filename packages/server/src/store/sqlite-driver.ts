@@ -1,17 +1,26 @@
 // Adapts node:sqlite's DatabaseSync to the interface Kysely's SqliteDialect expects, with a statement cache.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { NulCharacterError } from "./errors.ts";
 
 const STATEMENT_CACHE_LIMIT = 512;
 
 type SqlParameter = null | number | bigint | string | NodeJS.ArrayBufferView;
 
+/** The parameters, refused when a text one holds NUL (PostgreSQL's rule, applied on SQLite too). */
+function checked(parameters: readonly unknown[]): SqlParameter[] {
+  for (const parameter of parameters) {
+    if (typeof parameter === "string" && parameter.includes("\0")) throw new NulCharacterError();
+  }
+  return parameters as SqlParameter[];
+}
+
 function adaptStatement(statement: StatementSync): SqliteStatement {
   return {
     reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...(parameters as SqlParameter[])),
-    run: (parameters) => statement.run(...(parameters as SqlParameter[])),
-    iterate: (parameters) => statement.iterate(...(parameters as SqlParameter[])),
+    all: (parameters) => statement.all(...checked(parameters)),
+    run: (parameters) => statement.run(...checked(parameters)),
+    iterate: (parameters) => statement.iterate(...checked(parameters)),
   };
 }
 
