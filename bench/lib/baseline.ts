@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { type ChildServer, startChildServer } from "./child-server.ts";
 
 const BASELINE_SCRIPT = join(import.meta.dirname, "..", "baseline-server.ts");
+const RELAY_SCRIPT = join(import.meta.dirname, "..", "relay-server.ts");
 
 /** `delayMs`: each answer leaves that long after its request arrived (an upstream that does work). */
 export function startBaselineServer(options: { delayMs?: number } = {}): Promise<ChildServer> {
@@ -12,6 +13,16 @@ export function startBaselineServer(options: { delayMs?: number } = {}): Promise
     name: "baseline",
     args: delay === 0 ? [BASELINE_SCRIPT] : [BASELINE_SCRIPT, "--delay-ms", String(delay)],
     readyLine: /Baseline listening on (http:\/\/\S+)/,
+    readyTimeoutMs: 10_000,
+  });
+}
+
+/** A bare Node relay in front of `upstream` (an origin): the floor for what any second hop adds. */
+export function startRelayServer(upstream: string): Promise<ChildServer> {
+  return startChildServer({
+    name: "relay",
+    args: [RELAY_SCRIPT, upstream],
+    readyLine: /Relay listening on (http:\/\/\S+)/,
     readyTimeoutMs: 10_000,
   });
 }

@@ -1,6 +1,6 @@
 // Builds the BenchContext handed to one scenario and tracks what it started, so the runner can clean up.
 
-import { startBaselineServer } from "./baseline.ts";
+import { startBaselineServer, startRelayServer } from "./baseline.ts";
 import type { ChildServer } from "./child-server.ts";
 import { type CofferInstance, startCoffer } from "./coffer.ts";
 import { runLoad } from "./load.ts";
@@ -29,6 +29,12 @@ export function createScenarioContext(scenarioName: string, options: BenchOption
       started.push(baseline);
       log(`baseline listening on ${baseline.url}`);
       return baseline;
+    },
+    async startRelay(upstream) {
+      const relay = await startRelayServer(upstream);
+      started.push(relay);
+      log(`relay to ${upstream} listening on ${relay.url}`);
+      return relay;
     },
     load(loadOptions) {
       const merged = { ...options, ...loadOptions };

@@ -23,6 +23,8 @@ export interface BenchContext {
    * scenario ends, if not before.
    */
   startBaseline(options?: { delayMs?: number }): Promise<ChildServer>;
+  /** A bare Node relay (bench/relay-server.ts) forwarding to `upstream`; stopped like the others. */
+  startRelay(upstream: string): Promise<ChildServer>;
   /** One load run; duration, connections and warm-up default to the command-line options. */
   load(options: Pick<LoadOptions, "url"> & Partial<LoadOptions>): Promise<LoadSummary>;
   /** A progress line on stderr (stdout carries only the results). */

@@ -75,6 +75,17 @@ export const proxyScenario: Scenario = {
       headers,
       `${API_DELAY_MS} ms upstream`,
     );
+    // The floor for any second hop: a bare Node relay (no auth, lookup, audit or redaction) to the same upstream.
+    const relay = await context.startRelay(apiUpstream.url);
+    const relayed = loadRow(
+      `bare relay (${API_DELAY_MS} ms upstream)`,
+      await context.load({ url: `${relay.url}/v1/models` }),
+    );
+    const relayedOne = loadRow(
+      `bare relay (${API_DELAY_MS} ms upstream), 1 connection`,
+      await context.load({ url: `${relay.url}/v1/models`, connections: 1 }),
+    );
+    await relay.stop();
     const instant = await measurePair(
       context,
       instantUpstream,
@@ -103,6 +114,18 @@ export const proxyScenario: Scenario = {
         api.proxiedOne.load.p50Ms - api.directOne.load.p50Ms,
         "ms",
         { atMost: 1 },
+      ),
+      relayed,
+      relayedOne,
+      figureRow(
+        `added p50, bare relay, ${API_DELAY_MS} ms upstream`,
+        relayed.load.p50Ms - api.direct.load.p50Ms,
+        "ms",
+      ),
+      figureRow(
+        `added p50, bare relay, ${API_DELAY_MS} ms upstream, 1 connection`,
+        relayedOne.load.p50Ms - api.directOne.load.p50Ms,
+        "ms",
       ),
       instant.direct,
       instant.proxied,
