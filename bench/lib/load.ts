@@ -34,6 +34,24 @@ export interface LoadSummary {
 
 const REQUEST_TIMEOUT_SECONDS = 10;
 
+/** Runs of one configuration as one: mean rate and percentiles, summed counts. */
+export function meanOf(runs: LoadSummary[]): LoadSummary {
+  const mean = (pick: (run: LoadSummary) => number) =>
+    runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
+  const sum = (pick: (run: LoadSummary) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  return {
+    ...(runs.at(-1) as LoadSummary),
+    requestsPerSecond: mean((run) => run.requestsPerSecond),
+    p50Ms: mean((run) => run.p50Ms),
+    p99Ms: mean((run) => run.p99Ms),
+    maxMs: Math.max(...runs.map((run) => run.maxMs)),
+    responses: sum((run) => run.responses),
+    errors: sum((run) => run.errors),
+    non2xx: sum((run) => run.non2xx),
+    durationSeconds: sum((run) => run.durationSeconds),
+  };
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const warmup = options.warmup > 0 ? await runAutocannon(options, options.warmup) : undefined;
   const measured = await runAutocannon(options, options.duration);
