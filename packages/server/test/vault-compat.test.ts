@@ -412,6 +412,20 @@ describe("metadata", () => {
     expect(written.data.deletion_time).toMatch(TIME);
   });
 
+  it("keeps delete_version_after of weeks and months (past a 32-bit count of milliseconds)", async () => {
+    // 720h is 2,592,000,000 ms: more than a 32-bit integer holds, and an everyday Vault setting.
+    expect(await vault.write("payments/development/config", { delete_version_after: "2160h" })).toBe("");
+    expect((await vault.read("payments/development/config")).data.delete_version_after).toBe("2160h0m0s");
+    const long = `${MOUNT}/metadata/meta/long-lived`;
+    expect(await vault.write(long, { delete_version_after: "720h" })).toBe("");
+    expect((await vault.read(long)).data.delete_version_after).toBe("720h0m0s");
+    const written = await vault.write(`${MOUNT}/data/meta/long-lived`, { data: { v: "kept for 30 days" } });
+    const days = (Date.parse(written.data.deletion_time) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    await vault.write("payments/development/config", { delete_version_after: "0s" });
+  });
+
   it("makes a key from metadata alone, which Coffer's API lists, updates and gives its first value", async () => {
     const path = `${secretsPath("payments", "production")}/meta%2Fnew`;
     expect(await vault.write(`${MOUNT}/metadata/meta/new`, { custom_metadata: { owner: "ops" } })).toBe("");

@@ -67,13 +67,14 @@ export function customMetadataOf(secret: SecretRow): CustomMetadata {
 }
 
 function settingsOf(
-  row: { max_versions: number; cas_required: number; delete_version_after_ms: number } | undefined,
+  row: { max_versions: number; cas_required: number; delete_version_after_ms: number | string } | undefined,
 ): KvSettings {
   if (row === undefined) return DEFAULT_SETTINGS;
   return {
     maxVersions: row.max_versions,
     casRequired: row.cas_required === 1,
-    deleteVersionAfterMs: row.delete_version_after_ms,
+    // A 64-bit column: PostgreSQL's driver hands it over as text. Durations stay far below 2^53 (parseDuration).
+    deleteVersionAfterMs: Number(row.delete_version_after_ms),
   };
 }
 

@@ -63,7 +63,8 @@ export type VaultSecretSettingsTable = {
   max_versions: number;
   cas_required: number;
   /** Milliseconds; 0 = unset. */
-  delete_version_after_ms: number;
+  /** 64-bit: a string when read from PostgreSQL (node-postgres gives int8 as text). */
+  delete_version_after_ms: number | string;
 };
 
 /** The KV mount configuration of one environment (`{project}/{environment}/config` in the Vault API). */
@@ -72,7 +73,8 @@ export type VaultMountSettingsTable = {
   max_versions: number;
   cas_required: number;
   /** Milliseconds; 0 = unset, negative = disabled for every secret of the environment. */
-  delete_version_after_ms: number;
+  /** 64-bit: a string when read from PostgreSQL (node-postgres gives int8 as text). */
+  delete_version_after_ms: number | string;
 };
 
 /** A named upstream of the egress proxy. JSON columns: headers and query (name → template), methods and paths (null = any). */
