@@ -25,6 +25,15 @@ export type AuditRowFilter = {
  */
 const INSERT_CHUNKS = [128, 32, 8, 1];
 
+/**
+ * seq is 64-bit on PostgreSQL (migration 0006), which node-postgres returns as text; the chain hashes it as a
+ * number, so every read makes it one (exact far beyond any real log: 2^53 events).
+ */
+function withNumericSeq(rows: AuditEventRow[]): AuditEventRow[] {
+  for (const row of rows) if (typeof row.seq !== "number") row.seq = Number(row.seq);
+  return rows;
+}
+
 export function createAuditRepo() {
   return {
     /** The chain head. `lock` takes a row lock (PostgreSQL) so that concurrent appenders queue on it. */
@@ -36,7 +45,7 @@ export function createAuditRepo() {
         .$if(lock, (query) => query.forUpdate())
         .executeTakeFirst();
       if (head === undefined) throw new IntegrityError("the audit log's chain head is missing");
-      return head;
+      return { seq: Number(head.seq), hash: head.hash };
     },
 
     /** Moves the head from `from` to `to`; refuses if someone else moved it in between. */
@@ -83,24 +92,26 @@ export function createAuditRepo() {
       if (actor !== undefined) {
         query = query.where((eb) => eb.or([eb("actor_id", "=", actor), eb("actor_name", "=", actor)]));
       }
-      return query.orderBy("seq", "desc").limit(filter.limit).execute();
+      return withNumericSeq(await query.orderBy("seq", "desc").limit(filter.limit).execute());
     },
 
     /** One page of the ordered walk: events after `afterSeq` up to `untilSeq`, oldest first. */
-    listInOrder: (
+    listInOrder: async (
       db: Executor,
       afterSeq: number,
       untilSeq: number,
       limit: number,
     ): Promise<AuditEventRow[]> =>
-      db
-        .selectFrom("audit_events")
-        .selectAll()
-        .where("seq", ">", afterSeq)
-        .where("seq", "<=", untilSeq)
-        .orderBy("seq")
-        .limit(limit)
-        .execute(),
+      withNumericSeq(
+        await db
+          .selectFrom("audit_events")
+          .selectAll()
+          .where("seq", ">", afterSeq)
+          .where("seq", "<=", untilSeq)
+          .orderBy("seq")
+          .limit(limit)
+          .execute(),
+      ),
 
     /** Whether an event links to `hash` as its predecessor. A full scan: asked only once a chain is broken. */
     async hasEventWithPrevHash(db: Executor, hash: string): Promise<boolean> {

@@ -167,6 +167,7 @@ export type AuditEventsTable = {
 
 /** One row (id = 1): the seq and hash of the last event, read and moved forward by every append. */
 export type AuditHeadTable = { id: number; seq: number; hash: string };
+// seq (both tables) is bigint on PostgreSQL and arrives as text there: audit-repo.ts turns it into a number.
 
 export type Database = {
   users: UsersTable;

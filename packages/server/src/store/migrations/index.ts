@@ -5,7 +5,7 @@ import * as audit from "./0002-audit.ts";
 import * as identity from "./0003-identity.ts";
 import * as connections from "./0004-connections.ts";
 import * as vaultCompat from "./0005-vault-compat.ts";
-import * as longVaultDurations from "./0006-long-vault-durations.ts";
+import * as bigintCounters from "./0006-bigint-counters.ts";
 
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
@@ -13,7 +13,7 @@ const migrations: Record<string, Migration> = {
   "0003-identity": identity,
   "0004-connections": connections,
   "0005-vault-compat": vaultCompat,
-  "0006-long-vault-durations": longVaultDurations,
+  "0006-bigint-counters": bigintCounters,
 };
 
 export const migrationProvider: MigrationProvider = {
