@@ -426,6 +426,14 @@ describe("metadata", () => {
     await vault.write("payments/development/config", { delete_version_after: "0s" });
   });
 
+  it("refuses a max_versions past 2^31 - 1 on both databases, with the limit", async () => {
+    for (const path of [`${MOUNT}/metadata/meta/many`, "payments/development/config"]) {
+      const error = await failure(vault.write(path, { max_versions: 3_000_000_000 }));
+      expect(error.status).toBe(400);
+      expect(error.body).toEqual({ errors: ["max_versions cannot be more than 2147483647"] });
+    }
+  });
+
   it("makes a key from metadata alone, which Coffer's API lists, updates and gives its first value", async () => {
     const path = `${secretsPath("payments", "production")}/meta%2Fnew`;
     expect(await vault.write(`${MOUNT}/metadata/meta/new`, { custom_metadata: { owner: "ops" } })).toBe("");

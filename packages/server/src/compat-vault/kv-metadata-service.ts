@@ -54,6 +54,16 @@ function changedSettings(before: KvSettings, after: KvSettings): string[] {
   ];
 }
 
+/** Stored as a 32-bit integer on both databases (PostgreSQL's `integer`); Vault keeps it as a uint32 too. */
+const MAX_MAX_VERSIONS = 2_147_483_647;
+
+function checkMaxVersions(value: number | undefined): void {
+  if ((value ?? 0) < 0) throw badRequest("max_versions cannot be negative");
+  if ((value ?? 0) > MAX_MAX_VERSIONS) {
+    throw badRequest(`max_versions cannot be more than ${MAX_MAX_VERSIONS}`);
+  }
+}
+
 export function createKvMetadataService(deps: KvDeps) {
   const { store, projects, audit, secretsRepo, repo, limits, now } = deps;
   const { scopeFor, scopeForWrite, keySettings, mountSettings, target } = createKvLookups(deps);
@@ -102,7 +112,7 @@ export function createKvMetadataService(deps: KvDeps) {
       input: MetadataInput,
       mode: "replace" | "patch",
     ): Promise<MetadataWrite> {
-      if ((input.maxVersions ?? 0) < 0) throw badRequest("max_versions cannot be negative");
+      checkMaxVersions(input.maxVersions);
       if ((input.deleteVersionAfterMs ?? 0) < 0) throw badRequest("delete_version_after cannot be negative");
       const scope = await scopeForWrite(ctx.principal, mount);
       validateSecretKey(key);
@@ -149,7 +159,7 @@ export function createKvMetadataService(deps: KvDeps) {
 
     /** The mount configuration applies to every secret of the environment, so it needs projects:manage. */
     async writeConfig(ctx: RequestContext, mount: Mount, input: Partial<KvSettings>): Promise<void> {
-      if ((input.maxVersions ?? 0) < 0) throw badRequest("max_versions cannot be negative");
+      checkMaxVersions(input.maxVersions);
       const scope = await scopeFor(ctx.principal, mount, "projects:manage");
       const before = await mountSettings(scope);
       const after = { ...before, ...input };
