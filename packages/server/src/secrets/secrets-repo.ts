@@ -53,6 +53,9 @@ function currentByKey(db: Executor, environmentId: string, key: string) {
   return joinedCurrent(db, environmentId).where("s.key", "=", key);
 }
 
+/** Version numbers are 32-bit integers on both databases (PostgreSQL's `integer`). */
+const MAX_STORED_VERSION = 2 ** 31 - 1;
+
 /** Lists of up to this many keys (what templates and proxies name) run a query compiled once per length. */
 const COMPILED_KEY_LISTS = 16;
 
@@ -106,13 +109,20 @@ export function createSecretsRepo() {
       return found;
     },
 
-    findVersion: (db: Executor, secretId: string, version: number): Promise<SecretVersionRow | undefined> =>
-      db
-        .selectFrom("secret_versions")
-        .selectAll()
-        .where("secret_id", "=", secretId)
-        .where("version", "=", version)
-        .executeTakeFirst(),
+    /** Undefined for a number no version can have (the column is 32-bit): PostgreSQL would refuse to compare it. */
+    findVersion: async (
+      db: Executor,
+      secretId: string,
+      version: number,
+    ): Promise<SecretVersionRow | undefined> =>
+      Number.isInteger(version) && version >= 0 && version <= MAX_STORED_VERSION
+        ? db
+            .selectFrom("secret_versions")
+            .selectAll()
+            .where("secret_id", "=", secretId)
+            .where("version", "=", version)
+            .executeTakeFirst()
+        : undefined,
 
     /** The head row and its current version in one round trip: the hot path of every reveal. */
     async findCurrent(
