@@ -62,8 +62,7 @@ export type VaultSecretSettingsTable = {
   secret_id: string;
   max_versions: number;
   cas_required: number;
-  /** Milliseconds; 0 = unset. */
-  /** 64-bit: a string when read from PostgreSQL (node-postgres gives int8 as text). */
+  /** Milliseconds; 0 = unset. 64-bit: a string when read from PostgreSQL (node-postgres gives int8 as text). */
   delete_version_after_ms: number | string;
 };
 
@@ -72,8 +71,10 @@ export type VaultMountSettingsTable = {
   environment_id: string;
   max_versions: number;
   cas_required: number;
-  /** Milliseconds; 0 = unset, negative = disabled for every secret of the environment. */
-  /** 64-bit: a string when read from PostgreSQL (node-postgres gives int8 as text). */
+  /**
+   * Milliseconds; 0 = unset, negative = disabled for every secret of the environment. 64-bit: a string when read
+   * from PostgreSQL (node-postgres gives int8 as text).
+   */
   delete_version_after_ms: number | string;
 };
 
@@ -144,6 +145,7 @@ export type ProjectMembersTable = {
 };
 
 export type AuditEventsTable = {
+  /** bigint on PostgreSQL, which returns it as text: audit-repo.ts hands it out as a number. */
   seq: number;
   id: string;
   time: string;
@@ -166,8 +168,12 @@ export type AuditEventsTable = {
 };
 
 /** One row (id = 1): the seq and hash of the last event, read and moved forward by every append. */
-export type AuditHeadTable = { id: number; seq: number; hash: string };
-// seq (both tables) is bigint on PostgreSQL and arrives as text there: audit-repo.ts turns it into a number.
+export type AuditHeadTable = {
+  id: number;
+  /** bigint on PostgreSQL, which returns it as text: audit-repo.ts hands it out as a number. */
+  seq: number;
+  hash: string;
+};
 
 export type Database = {
   users: UsersTable;
