@@ -6,6 +6,7 @@ import type { RequestContext } from "../auth/permissions.ts";
 import { ValidationError } from "../errors.ts";
 import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService, Scope } from "../projects/projects-service.ts";
+import { createHeadReader } from "../secrets/head-cache.ts";
 import type { SecretsRepo } from "../secrets/secrets-repo.ts";
 import { isReadableVersion, openFields } from "../secrets/secrets-service.ts";
 import type { Store } from "../store/store.ts";
@@ -69,6 +70,7 @@ export function compileRequestTemplate(template: unknown): CompiledTemplate<Json
 }
 
 export function createRefsService({ store, secretsRepo, keys, projects, audit, now }: Deps) {
+  const heads = createHeadReader(store, secretsRepo);
   /**
    * Decrypts the secrets `refs` names, in one query, for use inside Coffer. No permission check and no audit: the
    * caller has checked `secrets:use` or `secrets:reveal` and records the use. Missing secrets and fields are simply
@@ -78,7 +80,7 @@ export function createRefsService({ store, secretsRepo, keys, projects, audit, n
     const names = [...new Set(refs.map((ref) => ref.name))];
     if (names.length === 0) return { values: new Map(), secrets: [] };
     const at = now();
-    const rows = (await secretsRepo.listCurrent(store.db, scope.environment.id, names)).filter((row) =>
+    const rows = (await heads.listCurrent(scope.environment.id, names)).filter((row) =>
       isReadableVersion(row.version, at),
     );
     const values = new Map<string, Record<string, string>>();
@@ -142,11 +144,7 @@ export function createRefsService({ store, secretsRepo, keys, projects, audit, n
       const at = now();
       const fieldsByKey = new Map<string, Set<string>>();
       if (names.length > 0) {
-        for (const { secret, version } of await secretsRepo.listCurrent(
-          store.db,
-          scope.environment.id,
-          names,
-        )) {
+        for (const { secret, version } of await heads.listCurrent(scope.environment.id, names)) {
           if (isReadableVersion(version, at))
             fieldsByKey.set(secret.key, new Set(JSON.parse(secret.fields) as string[]));
         }

@@ -31,6 +31,7 @@ import {
   validateText,
   validateValueSize,
 } from "../validation.ts";
+import { createHeadReader } from "./head-cache.ts";
 import { createSecretsBatch } from "./secrets-batch.ts";
 import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
 
@@ -270,6 +271,8 @@ export function fieldsOfCreate(input: CreateSecretInput, limits: SecretLimits): 
 
 export function createSecretsService(deps: SecretsDeps) {
   const { store, repo, projects, keys, audit, limits, now } = deps;
+  // Reveals read head rows through this; writers read them from the repo, in their transaction.
+  const heads = createHeadReader(store, repo);
   const target = (scope: Scope, key: string, version: number) => ({
     project: scope.project.slug,
     environment: scope.environment.slug,
@@ -538,7 +541,7 @@ export function createSecretsService(deps: SecretsDeps) {
       key: string,
     ): Promise<RevealedSecret> {
       const scope = await projects.resolveScope(ctx.principal, projectSlug, envSlug, "secrets:reveal");
-      const current = await repo.findCurrent(store.db, scope.environment.id, key);
+      const current = await heads.findCurrent(scope.environment.id, key);
       if (current === undefined) throw notFound(scope, key);
       const fields = await open(scope, current.secret, current.version);
       // The value leaves only once its reveal event is durable (group commit).
@@ -568,7 +571,9 @@ export function createSecretsService(deps: SecretsDeps) {
       const at = now();
       // Secrets whose current version was deleted through the Vault API have no value to give.
       const rows: SecretWithVersion[] = (
-        await repo.listCurrent(store.db, scope.environment.id, wanted)
+        wanted === undefined
+          ? await repo.listCurrent(store.db, scope.environment.id)
+          : await heads.listCurrent(scope.environment.id, wanted)
       ).filter((row) => isReadableVersion(row.version, at));
       if (wanted !== undefined && rows.length !== wanted.length) {
         const found = new Set(rows.map((row) => row.secret.key));

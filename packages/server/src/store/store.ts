@@ -23,6 +23,13 @@ export type Store = {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** The embedded database's file and settings, for a thread that opens its own connection; undefined on PostgreSQL. */
   sqlite: SqliteOptions | undefined;
+  /**
+   * SQLite only: how many rows the server's connection has inserted, updated or deleted since it opened (SQLite's
+   * total_changes(), rolled-back statements included). Every write of the tables a cache may hold goes through
+   * that connection (the audit thread writes only the audit tables; no other process writes a served database),
+   * so a row read while the count stays the same is still current. Undefined on PostgreSQL, where other nodes write.
+   */
+  changeCount: (() => number) | undefined;
   /** True when the schema has been created (the instance was initialised before). */
   isInitialised(): Promise<boolean>;
   migrate(): Promise<void>;
@@ -78,9 +85,11 @@ export function openSqliteStore(options: SqliteOptions): Store {
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   const native = openSqliteConnection(options);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adaptDatabase(native) }) });
+  const totalChanges = native.prepare("select total_changes() as count");
   return createStore(db, "sqlite", {
     bus: createLocalBus(),
     sqlite: options,
+    changeCount: () => (totalChanges.get() as { count: number }).count,
     async isInitialised() {
       const tables = await db.introspection.getTables();
       return tables.some((table) => table.name === "instance_meta");
@@ -93,6 +102,7 @@ type DialectParts = {
   isInitialised(): Promise<boolean>;
   migrationSchema?: string;
   sqlite?: SqliteOptions;
+  changeCount?: () => number;
 };
 
 /** A queue of async turns: each `run` starts when the previous one has settled. */
@@ -114,6 +124,7 @@ export function createStore(db: Db, dialect: Store["dialect"], parts: DialectPar
     db,
     bus: parts.bus,
     sqlite: parts.sqlite,
+    changeCount: parts.changeCount,
     transaction:
       turns === undefined
         ? (work) => db.transaction().execute(work)

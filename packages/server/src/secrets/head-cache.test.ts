@@ -1,0 +1,153 @@
+// The head-row cache on a real embedded database: what it keeps, when it reads again, and the write that lands
+// while a read is under way. (test/reveal-cache.test.ts checks every write path through the API.)
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openSqliteStore, type Store } from "../store/store.ts";
+import { createHeadReader } from "./head-cache.ts";
+import { createSecretsRepo } from "./secrets-repo.ts";
+
+const ENV = "env-1";
+const ACTOR = JSON.stringify({ type: "token", id: "t", name: "test" });
+const AT = "2026-01-01T00:00:00.000Z";
+
+let dir: string;
+let store: Store;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "coffer-heads-"));
+  store = openSqliteStore({ file: join(dir, "coffer.db") });
+  await store.migrate();
+  await sql`insert into projects values ('p', 'p', 'P', '', 1, ${AT}, ${AT})`.execute(store.db);
+  await sql`insert into environments (id, project_id, slug, name, position, created_at)
+            values (${ENV}, 'p', 'dev', 'Dev', 0, ${AT})`.execute(store.db);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function addSecret(key: string, ciphertexts = "{}"): Promise<void> {
+  const id = `id-${key}`;
+  await sql`insert into secrets values (${id}, ${ENV}, ${key}, null, '', 'generic', '{}', '[]', '["value"]', 1,
+            ${AT}, ${ACTOR}, ${AT}, ${ACTOR})`.execute(store.db);
+  await sql`insert into secret_versions (secret_id, version, ciphertexts, key_version, created_at, created_by)
+            values (${id}, 1, ${ciphertexts}, 1, ${AT}, ${ACTOR})`.execute(store.db);
+}
+
+const setCiphertexts = (key: string, ciphertexts: string) =>
+  sql`update secret_versions set ciphertexts = ${ciphertexts} where secret_id = ${`id-${key}`}`.execute(
+    store.db,
+  );
+
+/** The real repo, counting its reads; `during` runs inside a read, after the query, before it returns. */
+function countingRepo(during?: () => Promise<void>) {
+  const repo = createSecretsRepo();
+  const reads = { count: 0 };
+  return {
+    reads,
+    repo: {
+      async findCurrent(...args: Parameters<typeof repo.findCurrent>) {
+        reads.count++;
+        const row = await repo.findCurrent(...args);
+        await during?.();
+        return row;
+      },
+      async listCurrent(...args: Parameters<typeof repo.listCurrent>) {
+        reads.count++;
+        const rows = await repo.listCurrent(...args);
+        await during?.();
+        return rows;
+      },
+    },
+  };
+}
+
+describe("the head-row cache", () => {
+  it("answers a second read from memory, until anything is written", async () => {
+    await addSecret("A", '{"value":"one"}');
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader(store, repo);
+    expect((await heads.findCurrent(ENV, "A"))?.version.ciphertexts).toBe('{"value":"one"}');
+    expect((await heads.findCurrent(ENV, "A"))?.version.ciphertexts).toBe('{"value":"one"}');
+    expect(reads.count).toBe(1);
+    // Any write on the connection, even to another table, drops what was kept.
+    await sql`insert into instance_meta values ('unrelated', 'x')`.execute(store.db);
+    await heads.findCurrent(ENV, "A");
+    expect(reads.count).toBe(2);
+    await setCiphertexts("A", '{"value":"two"}');
+    expect((await heads.findCurrent(ENV, "A"))?.version.ciphertexts).toBe('{"value":"two"}');
+    expect(reads.count).toBe(3);
+  });
+
+  it("does not keep a row read while a write landed", async () => {
+    await addSecret("A", '{"value":"one"}');
+    let writeOnce = true;
+    const { repo, reads } = countingRepo(async () => {
+      if (!writeOnce) return;
+      writeOnce = false;
+      await setCiphertexts("A", '{"value":"two"}');
+    });
+    const heads = createHeadReader(store, repo);
+    // This read returns the row as it was when queried; it must not be kept, since the write came after.
+    expect((await heads.findCurrent(ENV, "A"))?.version.ciphertexts).toBe('{"value":"one"}');
+    expect((await heads.findCurrent(ENV, "A"))?.version.ciphertexts).toBe('{"value":"two"}');
+    expect(reads.count).toBe(2);
+  });
+
+  it("keeps no answer for a key that does not exist", async () => {
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader(store, repo);
+    expect(await heads.findCurrent(ENV, "MISSING")).toBeUndefined();
+    await addSecret("MISSING");
+    expect((await heads.findCurrent(ENV, "MISSING"))?.secret.key).toBe("MISSING");
+    expect(reads.count).toBe(2);
+  });
+
+  it("lists from memory only when every key is kept, in key order, each key once", async () => {
+    await addSecret("B");
+    await addSecret("A");
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader(store, repo);
+    await heads.findCurrent(ENV, "A");
+    const keysOf = (rows: { secret: { key: string } }[]) => rows.map((row) => row.secret.key);
+    // B is not kept yet: one query for both.
+    expect(keysOf(await heads.listCurrent(ENV, ["B", "A"]))).toEqual(["A", "B"]);
+    expect(reads.count).toBe(2);
+    expect(keysOf(await heads.listCurrent(ENV, ["B", "A", "B"]))).toEqual(["A", "B"]);
+    expect(reads.count).toBe(2);
+  });
+
+  it("drops the earliest row past its limit", async () => {
+    await addSecret("A");
+    await addSecret("B");
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader(store, repo, 1);
+    await heads.findCurrent(ENV, "A");
+    await heads.findCurrent(ENV, "B");
+    await heads.findCurrent(ENV, "B");
+    expect(reads.count).toBe(2);
+    await heads.findCurrent(ENV, "A");
+    expect(reads.count).toBe(3);
+  });
+
+  it("hands out rows that cannot be changed by the code that uses them", async () => {
+    await addSecret("A");
+    const heads = createHeadReader(store, countingRepo().repo);
+    const row = await heads.findCurrent(ENV, "A");
+    expect(Object.isFrozen(row?.version)).toBe(true);
+    expect(Object.isFrozen(row?.secret)).toBe(true);
+  });
+
+  it("reads the database every time when the store cannot count writes (PostgreSQL)", async () => {
+    await addSecret("A");
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader({ db: store.db, changeCount: undefined }, repo);
+    await heads.findCurrent(ENV, "A");
+    await heads.findCurrent(ENV, "A");
+    await heads.listCurrent(ENV, ["A"]);
+    expect(reads.count).toBe(3);
+  });
+});
