@@ -21,7 +21,7 @@ import type { App } from "./http/app-type.ts";
 import { createDataKeyRotation } from "./keys/data-key-rotation.ts";
 import { createKeysRepo } from "./keys/keys-repo.ts";
 import { openKeys } from "./keys/keys-service.ts";
-import { createLogger } from "./logger.ts";
+import { createLoggers } from "./logger.ts";
 import { createMembersRepo } from "./members/members-repo.ts";
 import { createMembersService } from "./members/members-service.ts";
 import { createProjectsRepo } from "./projects/projects-repo.ts";
@@ -83,7 +83,7 @@ export async function openStore(
 
 export async function createServer(config: Config, options: ServerOptions): Promise<CofferServer> {
   const now = isoClock();
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const { logger, requestLogger } = createLoggers(config.logLevel, options.logDestination);
   const store = await openStore(config, logger);
   try {
     const created = !(await store.isInitialised());
@@ -191,6 +191,7 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       https: tlsFiles(),
       limits: config.limits,
       logger,
+      requestLogger,
       bodyLimitBytes: config.bodyLimitBytes,
       projects,
       secrets,

@@ -68,6 +68,55 @@ describe("a canary value", () => {
   });
 });
 
+describe("the request log", () => {
+  it("has one line per request with its id, route pattern, status and actor, and neither token nor value", async () => {
+    const coffer = await startServer();
+    try {
+      const canary = `canary-${randomBytes(16).toString("hex")}`;
+      const base = secretsPath("logged", "production");
+      await coffer.api("POST", "/v1/projects", { slug: "logged" });
+      await coffer.api("POST", base, { key: "LOGGED", value: canary });
+      const reveal = await fetch(`${coffer.url}${base}/LOGGED/value`, {
+        headers: { authorization: `Bearer ${coffer.rootToken}`, "x-request-id": "trace-7f3a" },
+      });
+      expect(reveal.headers.get("x-request-id")).toBe("trace-7f3a");
+      expect(((await reveal.json()) as { data: { value: string } }).data.value).toBe(canary);
+      const denied = await coffer.api("GET", `${base}/LOGGED/value`, undefined, "coffer_not-a-real-token");
+      expect(denied.status).toBe(401);
+      // The lines are written after each response has gone: wait until the last one is there.
+      await expect.poll(() => coffer.logs.join("").includes('"status":401')).toBe(true);
+      const lines = coffer.logs
+        .join("")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line["msg"] === "request");
+      const revealLine = lines.find((line) => line["reqId"] === "trace-7f3a");
+      expect(revealLine).toMatchObject({
+        level: 30,
+        service: "coffer",
+        method: "GET",
+        route: "/v1/projects/:project/environments/:env/secrets/:key/value",
+        status: 200,
+      });
+      expect(revealLine?.["actor"]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(typeof revealLine?.["ms"]).toBe("number");
+      const deniedLine = lines.find((line) => line["status"] === 401);
+      expect(deniedLine?.["method"]).toBe("GET");
+      expect(deniedLine).not.toHaveProperty("actor");
+      // Every request got its line, each with its own generated id when the client sent none.
+      expect(lines).toHaveLength(4);
+      expect(new Set(lines.map((line) => line["reqId"])).size).toBe(4);
+      const text = coffer.logs.join("");
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain(coffer.rootToken);
+      expect(text).not.toContain("coffer_not-a-real-token");
+    } finally {
+      await coffer.close();
+    }
+  });
+});
+
 describe("tampering", () => {
   it("a ciphertext moved to another secret's row fails to decrypt instead of leaking", async () => {
     const coffer = await startServer();

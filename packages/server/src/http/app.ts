@@ -42,6 +42,8 @@ import { validatorCompiler } from "./validator.ts";
 
 export type AppDeps = {
   logger: Logger;
+  /** Writes the line per request (logger.ts): only the fixed fields of onResponse below go to it. */
+  requestLogger: Logger;
   bodyLimitBytes: number;
   /** HTTPS when set: certificate and key (PEM). */
   https?: { cert: Buffer; key: Buffer } | undefined;
@@ -280,8 +282,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
+    deps.requestLogger.info(
       {
+        reqId: request.id,
         method: request.method,
         route: request.routeOptions.url ?? "(unmatched)",
         status: reply.statusCode,
