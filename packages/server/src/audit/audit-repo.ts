@@ -1,4 +1,5 @@
 // SQL for the audit log: the chain head, appending events, filtered listing and the ordered walk for verification.
+import type { CompiledQuery } from "kysely";
 import { IntegrityError } from "../errors.ts";
 import type { AuditEventRow, Executor } from "../store/database.ts";
 
@@ -25,6 +26,33 @@ export type AuditRowFilter = {
  */
 const INSERT_CHUNKS = [128, 32, 8, 1];
 
+/** Every column of an event, in the order the compiled inserts bind them. */
+const EVENT_COLUMNS = [
+  "seq",
+  "id",
+  "time",
+  "actor_type",
+  "actor_id",
+  "actor_name",
+  "action",
+  "outcome",
+  "project",
+  "environment",
+  "secret_key",
+  "version",
+  "request_id",
+  "source_ip",
+  "user_agent",
+  "details",
+  "prev_hash",
+  "hash",
+] as const satisfies readonly (keyof AuditEventRow)[];
+// A column added to the table and not to the list above fails the typecheck here.
+const allColumnsListed: Exclude<keyof AuditEventRow, (typeof EVENT_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void allColumnsListed;
+
 /**
  * seq is 64-bit on PostgreSQL (migration 0006), which node-postgres returns as text; the chain hashes it as a
  * number, so every read makes it one (exact far beyond any real log: 2^53 events).
@@ -35,6 +63,24 @@ function withNumericSeq(rows: AuditEventRow[]): AuditEventRow[] {
 }
 
 export function createAuditRepo() {
+  /** One insert per chunk size, compiled once: building it row by row cost more than running it. */
+  const inserts = new Map<number, CompiledQuery>();
+  function insertOf(db: Executor, size: number): CompiledQuery {
+    let compiled = inserts.get(size);
+    if (compiled === undefined) {
+      const placeholder = Object.fromEntries(EVENT_COLUMNS.map((column) => [column, ""])) as never;
+      compiled = db
+        .insertInto("audit_events")
+        .values(Array.from({ length: size }, () => placeholder))
+        .compile();
+      if (compiled.parameters.length !== size * EVENT_COLUMNS.length) {
+        throw new Error("the compiled audit insert does not bind one parameter per column and row");
+      }
+      inserts.set(size, compiled);
+    }
+    return compiled;
+  }
+
   return {
     /** The chain head. `lock` takes a row lock (PostgreSQL) so that concurrent appenders queue on it. */
     async readHead(db: Executor, lock: boolean): Promise<{ seq: number; hash: string }> {
@@ -67,10 +113,11 @@ export function createAuditRepo() {
       let start = 0;
       while (start < rows.length) {
         const size = INSERT_CHUNKS.find((chunk) => chunk <= rows.length - start) ?? 1;
-        await db
-          .insertInto("audit_events")
-          .values(rows.slice(start, start + size))
-          .execute();
+        const parameters: unknown[] = [];
+        for (const row of rows.slice(start, start + size)) {
+          for (const column of EVENT_COLUMNS) parameters.push(row[column]);
+        }
+        await db.executeQuery({ ...insertOf(db, size), parameters });
         start += size;
       }
     },
