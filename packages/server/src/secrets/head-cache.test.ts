@@ -82,6 +82,21 @@ describe("the head-row cache", () => {
     expect(reads.count).toBe(3);
   });
 
+  it("keeps rows across reads and read-only transactions; drops them on a write that failed", async () => {
+    await addSecret("A");
+    const { repo, reads } = countingRepo();
+    const heads = createHeadReader(store, repo);
+    await heads.findCurrent(ENV, "A");
+    await store.transaction((tx) => tx.selectFrom("projects").selectAll().execute());
+    await store.db.selectFrom("secrets").selectAll().execute();
+    await heads.findCurrent(ENV, "A");
+    expect(reads.count).toBe(1);
+    // A failed statement may have written part of its rows before failing: counted all the same.
+    await expect(addSecret("A")).rejects.toThrow(/UNIQUE/);
+    await heads.findCurrent(ENV, "A");
+    expect(reads.count).toBe(2);
+  });
+
   it("does not keep a row read while a write landed", async () => {
     await addSecret("A", '{"value":"one"}');
     let writeOnce = true;

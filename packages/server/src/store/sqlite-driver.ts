@@ -15,12 +15,36 @@ function checked(parameters: readonly unknown[]): SqlParameter[] {
   return parameters as SqlParameter[];
 }
 
-function adaptStatement(statement: StatementSync): SqliteStatement {
+/**
+ * Statements that cannot change a row: selects (SQLite's SELECT writes nothing, and no function with side effects
+ * is registered) and transaction control, whose writes are the statements inside it.
+ */
+const ROW_PRESERVING = /^\s*(select|begin|commit|end|rollback|savepoint|release)\b/i;
+
+function adaptStatement(statement: StatementSync, sql: string, counter: { writes: number }): SqliteStatement {
+  if (ROW_PRESERVING.test(sql)) {
+    return {
+      reader: statement.columns().length > 0,
+      all: (parameters) => statement.all(...checked(parameters)),
+      run: (parameters) => statement.run(...checked(parameters)),
+      iterate: (parameters) => statement.iterate(...checked(parameters)),
+    };
+  }
+  // Counted before it runs: a statement that fails part-way may still have written.
   return {
     reader: statement.columns().length > 0,
-    all: (parameters) => statement.all(...checked(parameters)),
-    run: (parameters) => statement.run(...checked(parameters)),
-    iterate: (parameters) => statement.iterate(...checked(parameters)),
+    all: (parameters) => {
+      counter.writes++;
+      return statement.all(...checked(parameters));
+    },
+    run: (parameters) => {
+      counter.writes++;
+      return statement.run(...checked(parameters));
+    },
+    iterate: (parameters) => {
+      counter.writes++;
+      return statement.iterate(...checked(parameters));
+    },
   };
 }
 
@@ -39,17 +63,27 @@ function rollbackIfActive(database: DatabaseSync): SqliteStatement {
   };
 }
 
+export type AdaptedDatabase = SqliteDatabase & {
+  /**
+   * How many statements that may change rows (anything but a select or transaction control) have run through this
+   * adapter since it was made, rolled back or not.
+   */
+  writes(): number;
+};
+
 /** Prepared statements are reused by SQL text: Kysely compiles the same few queries over and over. */
-export function adaptDatabase(database: DatabaseSync): SqliteDatabase {
+export function adaptDatabase(database: DatabaseSync): AdaptedDatabase {
   const cache = new Map<string, SqliteStatement>();
+  const counter = { writes: 0 };
   const rollback = rollbackIfActive(database);
   return {
     close: () => database.close(),
+    writes: () => counter.writes,
     prepare(sql) {
       if (sql === "rollback") return rollback;
       let statement = cache.get(sql);
       if (statement === undefined) {
-        statement = adaptStatement(database.prepare(sql));
+        statement = adaptStatement(database.prepare(sql), sql, counter);
         if (cache.size >= STATEMENT_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
         cache.set(sql, statement);
       }

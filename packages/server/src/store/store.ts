@@ -24,10 +24,10 @@ export type Store = {
   /** The embedded database's file and settings, for a thread that opens its own connection; undefined on PostgreSQL. */
   sqlite: SqliteOptions | undefined;
   /**
-   * SQLite only: how many rows the server's connection has inserted, updated or deleted since it opened (SQLite's
-   * total_changes(), rolled-back statements included). Every write of the tables a cache may hold goes through
-   * that connection (the audit thread writes only the audit tables; no other process writes a served database),
-   * so a row read while the count stays the same is still current. Undefined on PostgreSQL, where other nodes write.
+   * SQLite only: how many statements that may change rows have run on the server's connection since it opened
+   * (rolled back or not). Every write of the tables a cache may hold goes through that connection (the audit thread
+   * writes only the audit tables; no other process writes a served database), so a row read while the count stays
+   * the same is still current. Undefined on PostgreSQL, where other nodes write.
    */
   changeCount: (() => number) | undefined;
   /** True when the schema has been created (the instance was initialised before). */
@@ -84,12 +84,12 @@ export function openSqliteConnection(options: SqliteOptions): DatabaseSync {
 export function openSqliteStore(options: SqliteOptions): Store {
   mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   const native = openSqliteConnection(options);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adaptDatabase(native) }) });
-  const totalChanges = native.prepare("select total_changes() as count");
+  const adapted = adaptDatabase(native);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: adapted }) });
   return createStore(db, "sqlite", {
     bus: createLocalBus(),
     sqlite: options,
-    changeCount: () => (totalChanges.get() as { count: number }).count,
+    changeCount: adapted.writes,
     async isInitialised() {
       const tables = await db.introspection.getTables();
       return tables.some((table) => table.name === "instance_meta");
