@@ -48,7 +48,10 @@ export function decrypt(key: KeyObject, envelope: Buffer, binding: Binding): Buf
     const decipher = createDecipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(associatedData(header, binding));
     decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]);
+    const plaintext = decipher.update(body);
+    // GCM holds nothing back, so final() only checks the tag and gives no bytes: no copy into a new buffer.
+    const rest = decipher.final();
+    return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
   } catch {
     throw new DecryptionError();
   }

@@ -281,7 +281,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(status).send(body);
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  // Callback style: nothing here waits, and an async hook would cost a promise on every request.
+  app.addHook("onResponse", (request, reply, done) => {
     deps.requestLogger.info(
       {
         reqId: request.id,
@@ -293,6 +294,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       },
       "request",
     );
+    done();
   });
 
   await app.register(swagger, {
