@@ -70,6 +70,17 @@ describe("the LIST request rewriter", () => {
     expect(rewriteAll([traffic])).toBe(traffic);
   });
 
+  it("does not take a LIST request inside a chunked body, after a blank line, for a request", () => {
+    // Read as heads instead of chunks, this body would end a "head" at its blank line and start one with LIST.
+    const traffic = chunked("/c", [`\r\n\r\n${list("/smuggled")}`]) + list("/real");
+    expect(rewriteAll([traffic])).toBe(chunked("/c", [`\r\n\r\n${list("/smuggled")}`]) + listed("/real"));
+    const lowerCase = traffic.replace("Transfer-Encoding", "transfer-encoding");
+    expect(rewriteAll([lowerCase])).toBe(
+      chunked("/c", [`\r\n\r\n${list("/smuggled")}`]).replace("Transfer-Encoding", "transfer-encoding") +
+        listed("/real"),
+    );
+  });
+
   it("gives the same output however the bytes are split into chunks", () => {
     const traffic = [
       get("/r"),

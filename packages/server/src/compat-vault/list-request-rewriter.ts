@@ -31,6 +31,16 @@ type Framing = { mode: Mode; remaining: number };
 function framingOf(head: string): Framing {
   const firstSpace = head.indexOf(" ");
   if (head.slice(0, firstSpace) === "CONNECT") return { mode: "passthrough", remaining: 0 };
+  // Most requests (a GET, a LIST) have none of the headers that frame a body or end HTTP/1.1 on the connection:
+  // when no line starts with one of their names, the line-by-line reading below would find nothing either.
+  const lower = head.toLowerCase();
+  if (
+    !lower.includes("\ncontent-length:") &&
+    !lower.includes("\ntransfer-encoding:") &&
+    !lower.includes("\nupgrade:")
+  ) {
+    return { mode: "head", remaining: 0 };
+  }
   let contentLength: string | undefined;
   let chunked = false;
   let upgrade = false;
@@ -58,6 +68,15 @@ function framingOf(head: string): Framing {
   if (lengthCount > 1 || !/^\d{1,15}$/.test(contentLength)) return { mode: "passthrough", remaining: 0 };
   const length = Number(contentLength);
   return length === 0 ? { mode: "head", remaining: 0 } : { mode: "body", remaining: length };
+}
+
+/** Whether a head's request line starts with `LIST ` (compared byte by byte: no slice to allocate). */
+function startsWithList(head: Buffer): boolean {
+  if (head.length < LIST_PREFIX.length) return false;
+  for (let index = 0; index < LIST_PREFIX.length; index++) {
+    if (head[index] !== LIST_PREFIX[index]) return false;
+  }
+  return true;
 }
 
 /** `LIST /p HTTP/1.1\r\n…` → `GET /p HTTP/1.1\r\n<marker>: LIST\r\n…`. */
@@ -120,11 +139,7 @@ export function createListRequestRewriter(markerHeader: string): ListRequestRewr
             pending = EMPTY;
             chunk = buffered.subarray(head.length);
             const framing = framingOf(head.toString("latin1"));
-            out.push(
-              head.subarray(0, LIST_PREFIX.length).equals(LIST_PREFIX)
-                ? rewriteListHead(head, markerLine)
-                : head,
-            );
+            out.push(startsWithList(head) ? rewriteListHead(head, markerLine) : head);
             mode = framing.mode;
             remaining = framing.remaining;
             break;
