@@ -1,7 +1,16 @@
 // Runs a server under test as a child process: waits for its "listening on URL" line, keeps draining its
 // output, and makes sure it dies with the bench (normal end, error, Ctrl-C).
+//
+// The child's standard output goes to a file, not to a pipe read here: Coffer writes a log line per request, and
+// the load generator runs in this process, so reading those lines took CPU from the load generator in Coffer's
+// runs only (the baseline prints nothing per request). In production a server's logs go to a file or the journal,
+// not to its clients.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 
 export interface StartChildServerOptions {
   /** Shown in messages: "coffer", "baseline". */
@@ -26,28 +35,39 @@ export interface ChildServer {
 const STOP_GRACE_MS = 5_000;
 const TAIL_BYTES = 8_192;
 const MAX_PENDING_LINE = 65_536;
+/** How often the output file is read for the ready line while the child starts. */
+const READY_POLL_MS = 20;
 
 const running = new Set<ChildProcess>();
 
 export async function startChildServer(options: StartChildServerOptions): Promise<ChildServer> {
+  const outputDir = mkdtempSync(join(tmpdir(), `coffer-bench-${options.name}-`));
+  const stdout = new OutputFile(join(outputDir, "stdout.log"));
   // Its own process group, so stopping it also stops anything it spawned.
-  const child = spawn(process.execPath, options.args, {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["ignore", stdout.fd, "pipe"],
+      detached: true,
+    });
+  } finally {
+    stdout.closeWriter();
+  }
   running.add(child);
   const exited = once(child, "exit").catch(() => undefined);
   child.once("exit", () => running.delete(child));
 
-  const stdoutTail = new OutputTail();
   const stderrTail = new OutputTail();
-  const recentOutput = () => formatRecentOutput(stderrTail.text(), stdoutTail.text());
-  const stop = () => stopChild(child, exited);
+  const recentOutput = () => formatRecentOutput(stderrTail.text(), stdout.tail());
+  const stop = async () => {
+    await stopChild(child, exited);
+    rmSync(outputDir, { recursive: true, force: true });
+  };
 
   try {
-    const url = await waitForReadyLine(child, options, stdoutTail, stderrTail, recentOutput);
+    const url = await waitForReadyLine(child, options, stdout, stderrTail, recentOutput);
     return { url, pid: child.pid ?? -1, recentOutput, stop };
   } catch (error) {
     await stop();
@@ -75,7 +95,7 @@ export function killAllChildServersNow(): void {
 function waitForReadyLine(
   child: ChildProcess,
   options: StartChildServerOptions,
-  stdoutTail: OutputTail,
+  stdout: OutputFile,
   stderrTail: OutputTail,
   recentOutput: () => string,
 ): Promise<string> {
@@ -85,6 +105,7 @@ function waitForReadyLine(
       if (ready) return;
       ready = true;
       clearTimeout(timer);
+      clearInterval(poll);
       reject(new Error(`${message}\n${indent(recentOutput())}`));
     };
     const timer = setTimeout(
@@ -96,10 +117,17 @@ function waitForReadyLine(
       if (!match?.[1]) return;
       ready = true;
       clearTimeout(timer);
+      clearInterval(poll);
       resolve(match[1]);
     };
+    let pending = "";
+    const poll = setInterval(() => {
+      pending += stdout.readNew();
+      const lines = pending.split("\n");
+      pending = (lines.pop() ?? "").slice(-MAX_PENDING_LINE);
+      for (const line of lines) onLine(line);
+    }, READY_POLL_MS);
     // Draining never stops: a child blocked on a full pipe would distort the measurement.
-    drainLines(child.stdout, stdoutTail, onLine, () => ready);
     drainLines(child.stderr, stderrTail, onLine, () => ready);
     child.once("error", (error) => fail(`${options.name} could not be started: ${error.message}`));
     child.once("exit", (code, signal) =>
@@ -145,6 +173,54 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone; fall back to the child itself in case it left its group.
     child.kill(signal);
+  }
+}
+
+/** The file a child writes its standard output to: read from here while it starts, and its tail for errors. */
+class OutputFile {
+  readonly fd: number;
+  #path: string;
+  #read = 0;
+  #decoder = new StringDecoder("utf8");
+
+  constructor(path: string) {
+    this.#path = path;
+    this.fd = openSync(path, "w");
+  }
+
+  /** The child has its own copy of the descriptor once spawned. */
+  closeWriter(): void {
+    closeSync(this.fd);
+  }
+
+  /** What the child wrote since the last call (a character cut at the end waits for its other bytes). */
+  readNew(): string {
+    const bytes = this.#bytesFrom(this.#read);
+    this.#read += bytes.length;
+    return this.#decoder.write(bytes);
+  }
+
+  tail(): string {
+    return this.#bytesFrom(-TAIL_BYTES).toString("utf8").trim();
+  }
+
+  /** From `start` (negative: that many bytes before the end) to the end of the file. */
+  #bytesFrom(start: number): Buffer {
+    let fd: number;
+    try {
+      fd = openSync(this.#path, "r");
+    } catch {
+      return Buffer.alloc(0);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const from = start < 0 ? Math.max(0, size + start) : Math.min(start, size);
+      const buffer = Buffer.alloc(size - from);
+      const read = readSync(fd, buffer, 0, buffer.length, from);
+      return buffer.subarray(0, read);
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 
