@@ -147,12 +147,11 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         headers: Record<string, string>;
         query: Record<string, string>;
       };
-      const redactor = createRedactor(usedValues(connection.template.secrets, opened.values));
       const url = upstreamUrl(connection, request, resolved.query);
       // The uses are recorded while the request travels; the answer starts only once they are durable.
       const recorded = recordUses(ctx, scope, connection.name, request.method, opened.secrets);
       recorded.catch(() => undefined);
-      const response = await egress
+      const sending = egress
         .send({
           url,
           method: request.method,
@@ -164,6 +163,10 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         .catch((error: unknown) => {
           throw body.overLimit() ? new PayloadTooLargeError(connection.maxBodyBytes) : error;
         });
+      // Built after the request is handed to undici, which writes one without a body at once: only the answer
+      // needs it, so it is not made on the way out.
+      const redactor = createRedactor(usedValues(connection.template.secrets, opened.values));
+      const response = await sending;
       try {
         await recorded;
         const { transforms, decoded } = bodyTransforms(response.headers["content-encoding"], redactor);
