@@ -31,6 +31,7 @@ import { createEgressClient } from "./proxy/egress-client.ts";
 import { createHttpActionService } from "./proxy/http-action-service.ts";
 import { createProxyService } from "./proxy/proxy-service.ts";
 import { createRefsService } from "./refs/refs-service.ts";
+import { createHeadReader } from "./secrets/head-cache.ts";
 import { createSecretsRepo } from "./secrets/secrets-repo.ts";
 import { createSecretsService } from "./secrets/secrets-service.ts";
 import { openPostgresStore } from "./store/postgres-store.ts";
@@ -116,9 +117,13 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       audit,
       now,
     });
+    const secretsRepo = createSecretsRepo();
+    // One cache of head rows for every reader of values: reveals, templates, the proxy.
+    const heads = createHeadReader(store, secretsRepo);
     const secrets = createSecretsService({
       store,
-      repo: createSecretsRepo(),
+      repo: secretsRepo,
+      heads,
       projects,
       keys,
       audit,
@@ -170,7 +175,7 @@ export async function createServer(config: Config, options: ServerOptions): Prom
       allowLoopback: policy.allowLoopback,
       now,
     });
-    const refs = createRefsService({ store, secretsRepo: createSecretsRepo(), keys, projects, audit, now });
+    const refs = createRefsService({ heads, keys, projects, audit, now });
     const egress = createEgressClient(createEgressAgent(policy));
     const proxy = createProxyService({ projects, connections, refs, audit, egress });
     const httpActions = createHttpActionService({ projects, refs, audit, egress, policy });

@@ -6,10 +6,8 @@ import type { RequestContext } from "../auth/permissions.ts";
 import { ValidationError } from "../errors.ts";
 import type { KeysService } from "../keys/keys-service.ts";
 import type { ProjectsService, Scope } from "../projects/projects-service.ts";
-import { createHeadReader } from "../secrets/head-cache.ts";
-import type { SecretsRepo } from "../secrets/secrets-repo.ts";
+import type { HeadReader } from "../secrets/head-cache.ts";
 import { isReadableVersion, openFields } from "../secrets/secrets-service.ts";
-import type { Store } from "../store/store.ts";
 import {
   type CompiledTemplate,
   compileTemplate,
@@ -40,8 +38,8 @@ export type ReferenceStatus = {
 export type ReferenceCheck = { ok: boolean; references: ReferenceStatus[] };
 
 type Deps = {
-  store: Store;
-  secretsRepo: SecretsRepo;
+  /** Head rows of the secrets a template names (head-cache.ts). */
+  heads: HeadReader;
   keys: KeysService;
   projects: ProjectsService;
   audit: AuditService;
@@ -69,8 +67,7 @@ export function compileRequestTemplate(template: unknown): CompiledTemplate<Json
   return compileTemplate(template as JsonValue);
 }
 
-export function createRefsService({ store, secretsRepo, keys, projects, audit, now }: Deps) {
-  const heads = createHeadReader(store, secretsRepo);
+export function createRefsService({ heads, keys, projects, audit, now }: Deps) {
   /**
    * Decrypts the secrets `refs` names, in one query, for use inside Coffer. No permission check and no audit: the
    * caller has checked `secrets:use` or `secrets:reveal` and records the use. Missing secrets and fields are simply

@@ -31,7 +31,7 @@ import {
   validateText,
   validateValueSize,
 } from "../validation.ts";
-import { createHeadReader } from "./head-cache.ts";
+import type { HeadReader } from "./head-cache.ts";
 import { createSecretsBatch } from "./secrets-batch.ts";
 import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
 
@@ -75,6 +75,8 @@ export type ListSecretsInput = { limit?: number; cursor?: string; prefix?: strin
 export type SecretsDeps = {
   store: Store;
   repo: SecretsRepo;
+  /** Head rows for reveals (head-cache.ts); writers read them from the repo, in their transaction. */
+  heads: HeadReader;
   projects: ProjectsService;
   keys: KeysService;
   audit: AuditService;
@@ -270,9 +272,7 @@ export function fieldsOfCreate(input: CreateSecretInput, limits: SecretLimits): 
 }
 
 export function createSecretsService(deps: SecretsDeps) {
-  const { store, repo, projects, keys, audit, limits, now } = deps;
-  // Reveals read head rows through this; writers read them from the repo, in their transaction.
-  const heads = createHeadReader(store, repo);
+  const { store, repo, heads, projects, keys, audit, limits, now } = deps;
   const target = (scope: Scope, key: string, version: number) => ({
     project: scope.project.slug,
     environment: scope.environment.slug,
