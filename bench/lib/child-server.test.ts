@@ -44,6 +44,22 @@ describe("startChildServer", () => {
     }
   });
 
+  it("empties the output file past its cap, and the child's later lines land at its start", async () => {
+    // 40 MiB in one go, then a marker line a second and a half later, once the cap has been applied.
+    const server = await child(
+      "console.log('listening on http://127.0.0.1:4'); process.stdout.write('x'.repeat(40 * 1024 * 1024) + '\\n'); setTimeout(() => console.log('after the cap'), 2500); setInterval(() => {}, 1000);",
+    );
+    try {
+      await expect
+        .poll(() => server.recentOutput(), { timeout: 10_000, interval: 200 })
+        .toContain("after the cap");
+      // The marker is at the start of an emptied file, not after 40 MiB of holes or text.
+      expect(server.recentOutput()).not.toContain("xxxx");
+    } finally {
+      await server.stop();
+    }
+  });
+
   it("stops the child and removes its output file", async () => {
     const server = await child(
       "console.log('listening on http://127.0.0.1:3'); setInterval(() => {}, 1000);",

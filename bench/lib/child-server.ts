@@ -7,7 +7,16 @@
 // not to its clients.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -37,6 +46,11 @@ const TAIL_BYTES = 8_192;
 const MAX_PENDING_LINE = 65_536;
 /** How often the output file is read for the ready line while the child starts. */
 const READY_POLL_MS = 20;
+/**
+ * Past this size the output file is emptied (checked every second): Coffer logs ~300 bytes per request, which
+ * would be gigabytes over a soak or a long --duration. Only the tail is ever shown.
+ */
+const OUTPUT_CAP_BYTES = 32 * 1024 * 1024;
 
 const running = new Set<ChildProcess>();
 
@@ -61,7 +75,10 @@ export async function startChildServer(options: StartChildServerOptions): Promis
 
   const stderrTail = new OutputTail();
   const recentOutput = () => formatRecentOutput(stderrTail.text(), stdout.tail());
+  const capping = setInterval(() => stdout.cap(OUTPUT_CAP_BYTES), 1_000);
+  capping.unref();
   const stop = async () => {
+    clearInterval(capping);
     await stopChild(child, exited);
     rmSync(outputDir, { recursive: true, force: true });
   };
@@ -185,7 +202,17 @@ class OutputFile {
 
   constructor(path: string) {
     this.#path = path;
-    this.fd = openSync(path, "w");
+    // Append mode, shared with the child: once the file is emptied, its writes start again at the beginning.
+    this.fd = openSync(path, "a");
+  }
+
+  /** Empties the file when it is larger than `bytes` (the lines in it are lost; later ones are kept). */
+  cap(bytes: number): void {
+    try {
+      if (statSync(this.#path).size > bytes) truncateSync(this.#path, 0);
+    } catch {
+      // Already removed: the child has stopped.
+    }
   }
 
   /** The child has its own copy of the descriptor once spawned. */
