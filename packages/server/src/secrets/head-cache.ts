@@ -43,6 +43,7 @@ export function createHeadReader(
     };
   }
 
+  const writes: () => number = changeCount;
   const rows = new Map<string, SecretWithVersion>();
   let validAt = -1;
   // Environment ids are UUIDs and keys never hold a NUL: the pair cannot be confused with another.
@@ -50,7 +51,7 @@ export function createHeadReader(
 
   /** The change count now, with the cache emptied if anything was written since it was last looked at. */
   function current(): number {
-    const count = changeCount?.() ?? -1;
+    const count = writes();
     if (count !== validAt) {
       rows.clear();
       validAt = count;
