@@ -5,6 +5,7 @@ import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, secretsPath, startServer, type TestServer } from "./helpers.ts";
 import {
+  largeBodyBlock,
   type SseUpstream,
   startEchoUpstream,
   startRedirectUpstream,
@@ -13,7 +14,7 @@ import {
 } from "./upstreams.ts";
 
 let coffer: TestServer;
-let echo: Upstream;
+let echo: Awaited<ReturnType<typeof startEchoUpstream>>;
 let sse: SseUpstream;
 let sink: Upstream;
 let redirect: Upstream;
@@ -194,6 +195,30 @@ describe("the proxy", () => {
     expect(text).not.toContain(VALUE);
   });
 
+  it("gives an answer the upstream sized its redacted length, and streams one that comes in pieces", async () => {
+    const headers = { authorization: `Bearer ${useToken}` };
+    const whole = await rawRequest(proxy("echo", "/sized"));
+    expect(whole.body).toContain('"authorization":"Bearer [REDACTED:OPENAI_API_KEY]"');
+    expect(whole.body).not.toContain(VALUE);
+    expect(whole.headers["content-length"]).toBe(String(Buffer.byteLength(whole.body)));
+    expect(whole.headers["transfer-encoding"]).toBeUndefined();
+    // Its length differs from the upstream's, which counted the value.
+    expect(Buffer.byteLength(whole.body)).not.toBe(
+      Buffer.byteLength(whole.body.replaceAll("[REDACTED:OPENAI_API_KEY]", VALUE)),
+    );
+    const pieces = await rawRequest(proxy("echo", "/split-sized"));
+    expect(pieces.body).toContain("Bearer [REDACTED:OPENAI_API_KEY]");
+    expect(pieces.body).not.toContain(VALUE.slice(0, VALUE.length / 2));
+    expect(pieces.headers["content-length"]).toBeUndefined();
+    expect(pieces.headers["transfer-encoding"]).toBe("chunked");
+    // Nothing to redact: the upstream's length as it is.
+    await createConnection({ name: "unsecret", baseUrl: echo.url });
+    const plain = await fetch(`${coffer.url}${proxy("unsecret", "/sized")}`, { headers });
+    const text = await plain.text();
+    expect(plain.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(text).not.toContain(VALUE);
+  });
+
   it("redacts a value that arrives split across two chunks", async () => {
     const response = await fetch(`${coffer.url}${proxy("echo", "/split")}`, {
       headers: { authorization: `Bearer ${useToken}` },
@@ -283,6 +308,10 @@ describe("the proxy", () => {
     expect(response.headers.get("x-request-id")).not.toBe("upstream-1");
     expect(response.headers.get("content-security-policy")).toBe("sandbox; default-src 'none'");
     expect(response.headers.get("cache-control")).toBe("no-store");
+    // Coffer's own headers on every answer are there on a proxied one too.
+    expect(response.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
   });
 
   it("passes the upstream's error statuses through as they are", async () => {
@@ -335,6 +364,89 @@ describe("the proxy", () => {
       details: { via: "proxy", connection: "echo", method: "GET" },
     });
     expect(audit.text).not.toContain(VALUE);
+  });
+
+  it("writes the request's log line once the answer has gone, like any other route", async () => {
+    const response = await fetch(`${coffer.url}${proxy("echo", "/logged")}`, {
+      headers: { authorization: `Bearer ${useToken}`, "x-request-id": "proxied-7d1e" },
+    });
+    expect(response.headers.get("x-request-id")).toBe("proxied-7d1e");
+    await response.text();
+    await expect
+      .poll(() =>
+        coffer.logs
+          .join("")
+          .split("\n")
+          .find((line) => line.includes('"reqId":"proxied-7d1e"')),
+      )
+      .toBeDefined();
+    const line = coffer.logs
+      .join("")
+      .split("\n")
+      .find((candidate) => candidate.includes('"reqId":"proxied-7d1e"'));
+    expect(JSON.parse(line!)).toMatchObject({
+      msg: "request",
+      method: "GET",
+      route: "/v1/proxy/:project/:env/:connection/*",
+      status: 200,
+    });
+  });
+});
+
+describe("the proxy's relaying of a body", () => {
+  it("relays a 32 MiB answer intact to a caller that reads slowly", async () => {
+    const response = await fetch(`${coffer.url}${proxy("echo", "/large/32")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+    });
+    expect(response.status).toBe(200);
+    const block = largeBodyBlock();
+    const reader = response.body!.getReader();
+    let offset = 0;
+    let reads = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // Compared as it comes, so the test holds no more than a chunk; the first reads are slow, which fills
+      // Coffer's socket buffer and makes it pause the upstream.
+      for (let at = 0; at < value.length; ) {
+        const inBlock = (offset + at) % block.length;
+        const length = Math.min(value.length - at, block.length - inBlock);
+        const expected = block.subarray(inBlock, inBlock + length);
+        expect(Buffer.from(value.buffer, value.byteOffset + at, length).equals(expected)).toBe(true);
+        at += length;
+      }
+      offset += value.length;
+      if (++reads <= 3) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(offset).toBe(32 * 1024 * 1024);
+  });
+
+  it("cuts the caller off when the upstream's answer breaks off, logs it without values, and goes on serving", async () => {
+    const response = await fetch(`${coffer.url}${proxy("echo", "/broken")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+    });
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+    await expect.poll(() => coffer.logs.join("").includes("answer broke off")).toBe(true);
+    expect(coffer.logs.join("")).not.toContain(VALUE);
+    const next = await fetch(`${coffer.url}${proxy("echo", "/after-broken")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+    });
+    expect(next.status).toBe(200);
+    expect(await next.text()).toContain("[REDACTED:OPENAI_API_KEY]");
+  });
+
+  it("stops reading the upstream's answer when the caller goes away", async () => {
+    const aborter = new AbortController();
+    const response = await fetch(`${coffer.url}${proxy("echo", "/slow")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+      signal: aborter.signal,
+    });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("line 0");
+    expect(echo.closedEarly()).toBe(false);
+    aborter.abort();
+    await expect.poll(() => echo.closedEarly(), { timeout: 3000 }).toBe(true);
   });
 });
 

@@ -43,11 +43,15 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Answers with JSON describing the request (method, url, headers, body) and reflects its Authorization header in
  * `x-echo-authorization`. Paths: `/split` writes the reflection in two chunks with a pause in the middle of the
- * Authorization value; `/hop` adds hop-by-hop and origin-wide headers; `/status/N` answers with status N.
+ * Authorization value; a path holding "sized" declares its Content-Length; `/hop` adds hop-by-hop and origin-wide headers; `/status/N` answers with status N;
+ * `/large/N` streams N MiB of `largeBodyBlock()`; `/broken` promises 1,000 bytes, sends 100 and drops the
+ * connection; `/slow` writes a line every 10 ms for 10 s, and records in `closedEarly` whether its caller left.
  */
-export async function startEchoUpstream(): Promise<Upstream> {
-  return listen(async (request, response, body) => {
+export async function startEchoUpstream(): Promise<Upstream & { closedEarly(): boolean }> {
+  let closedEarly = false;
+  const upstream = await listen(async (request, response, body) => {
     const url = request.url ?? "/";
+    if (await specialAnswer(url, response, () => (closedEarly = true))) return;
     const reflection = JSON.stringify({ method: request.method, url, headers: request.headers, body });
     const headers: Record<string, string | string[]> = { "content-type": "application/json" };
     const authorization = request.headers.authorization;
@@ -64,6 +68,7 @@ export async function startEchoUpstream(): Promise<Upstream> {
         "x-kept": "yes",
       });
     }
+    if (url.includes("sized")) headers["content-length"] = String(Buffer.byteLength(reflection));
     const status = /^\/status\/(\d{3})/.exec(url)?.[1];
     response.writeHead(status === undefined ? 200 : Number(status), headers);
     if (!url.startsWith("/split") || authorization === undefined) {
@@ -76,6 +81,48 @@ export async function startEchoUpstream(): Promise<Upstream> {
     await pause(30);
     response.end(reflection.slice(cut));
   });
+  return { ...upstream, closedEarly: () => closedEarly };
+}
+
+/** 64 KiB of printable bytes, different at every offset within it. */
+export function largeBodyBlock(): Buffer {
+  return Buffer.from(
+    Array.from({ length: 4096 }, (_, index) => index.toString(16).padStart(16, ".")).join(""),
+  );
+}
+
+/** The echo upstream's answers that are not a reflection; true when `url` named one of them. */
+async function specialAnswer(url: string, response: ServerResponse, onEarlyClose: () => void) {
+  const large = /^\/large\/(\d+)$/.exec(url);
+  if (large !== null) {
+    const block = largeBodyBlock();
+    response.writeHead(200, { "content-type": "application/octet-stream" });
+    for (let index = 0; index < Number(large[1]) * 16; index++) {
+      if (!response.write(block)) await new Promise((resolve) => response.once("drain", resolve));
+    }
+    response.end();
+    return true;
+  }
+  if (url === "/broken") {
+    response.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
+    response.write("x".repeat(100));
+    await pause(20);
+    response.destroy();
+    return true;
+  }
+  if (url === "/slow") {
+    response.writeHead(200, { "content-type": "text/plain" });
+    response.once("close", () => {
+      if (!response.writableFinished) onEarlyClose();
+    });
+    for (let line = 0; line < 1000 && !response.destroyed; line++) {
+      response.write(`line ${line}\n`);
+      await pause(10);
+    }
+    response.end();
+    return true;
+  }
+  return false;
 }
 
 export type SseUpstream = Upstream & {

@@ -1,12 +1,14 @@
 // HTTP routes of egress: the streaming proxy `ANY /v1/proxy/{project}/{env}/{connection}/{path…}` and the HTTP
 // request action `POST …/environments/{env}/http`.
+import type { OutgoingHttpHeaders } from "node:http";
 import { Type } from "typebox";
 import { PROXY_METHODS } from "../connections/connection-rules.ts";
 import type { App } from "../http/app-type.ts";
 import { EnvParams, errorResponses, strictObject } from "../http/schemas.ts";
+import type { HeaderValues } from "./forwarded-headers.ts";
 import { HTTP_ACTION_LIMITS, type HttpActionService } from "./http-action-service.ts";
 import type { ProxyService } from "./proxy-service.ts";
-import { discardBody } from "./response-body.ts";
+import { discardBody, relayAnswer } from "./response-body.ts";
 
 /** Proxied responses come from Coffer's origin: a browser must not run them as Coffer's pages. */
 const PROXY_CSP = "sandbox; default-src 'none'";
@@ -55,6 +57,16 @@ const HttpActionResult = Type.Object(
   },
   { description: "The upstream's answer with every value used replaced by [REDACTED:NAME]" },
 );
+
+/** The upstream's headers (already filtered and redacted) with those Coffer sets on every proxied answer. */
+function proxiedHeaders(headers: HeaderValues): HeaderValues {
+  return {
+    ...headers,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "content-security-policy": PROXY_CSP,
+  };
+}
 
 /** The path below the connection and the query, exactly as the caller sent them (no decoding). */
 export function splitProxiedUrl(rawUrl: string): { path: string; query: string } {
@@ -105,15 +117,31 @@ export function registerProxyRoutes(
           body: request.raw,
           signal: aborter.signal,
         });
-        reply.status(response.status).headers(response.headers);
-        reply.header("cache-control", "no-store");
-        reply.header("x-content-type-options", "nosniff");
-        reply.header("content-security-policy", PROXY_CSP);
         if (request.method === "HEAD" || NO_BODY_STATUSES.has(response.status)) {
           discardBody(response.body);
-          return reply.send();
+          return reply.status(response.status).headers(proxiedHeaders(response.headers)).send();
         }
-        return reply.send(response.body);
+        // The body goes straight to the socket, redacted chunk by chunk (Fastify's stream handling would add a
+        // pipe and its listeners to every proxied request). The response hooks still run when it finishes.
+        reply.hijack();
+        const headers = {
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
+          ...proxiedHeaders(response.headers),
+        };
+        const answer = {
+          status: response.status,
+          headers,
+          body: response.body,
+          redactor: response.redactor?.createStreamRedactor(),
+          declaredLength: response.declaredLength,
+        };
+        relayAnswer(answer, reply.raw, (error) => {
+          request.log.warn(
+            { code: (error as NodeJS.ErrnoException).code },
+            "the upstream's answer broke off; the caller's connection was closed",
+          );
+        });
+        return reply;
       },
     });
   });

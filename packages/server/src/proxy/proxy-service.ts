@@ -11,8 +11,8 @@ import { checkPathSpelling } from "./destinations.ts";
 import type { EgressClient } from "./egress-client.ts";
 import { EgressRefusedError, PayloadTooLargeError } from "./egress-errors.ts";
 import { callerResponseHeaders, type HeaderValues, upstreamRequestHeaders } from "./forwarded-headers.ts";
-import { createRedactor, usedValues } from "./redactor.ts";
-import { bodyTransforms, discardBody, streamThrough } from "./response-body.ts";
+import { createRedactor, type Redactor, usedValues } from "./redactor.ts";
+import { bodyDecoders, discardBody, streamThrough } from "./response-body.ts";
 
 export type ProxiedRequest = {
   method: string;
@@ -27,7 +27,23 @@ export type ProxiedRequest = {
   signal: AbortSignal;
 };
 
-export type ProxiedResponse = { status: number; headers: HeaderValues; body: Readable };
+/**
+ * The upstream's answer for the caller: status and headers already redacted; `body` decoded when it must be read
+ * to redact, not yet redacted: `redactor` (when a value was used) is applied as the body is relayed.
+ * `declaredLength`: the upstream's Content-Length, when it is the length of `body` (nothing was decoded).
+ */
+export type ProxiedResponse = {
+  status: number;
+  headers: HeaderValues;
+  body: Readable;
+  redactor: Redactor | undefined;
+  declaredLength: number | undefined;
+};
+
+function declaredLength(value: string | string[] | undefined): number | undefined {
+  const length = typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
 
 type Deps = {
   projects: ProjectsService;
@@ -169,10 +185,16 @@ export function createProxyService({ projects, connections, refs, audit, egress 
       const response = await sending;
       try {
         await recorded;
-        const { transforms, decoded } = bodyTransforms(response.headers["content-encoding"], redactor);
+        const { decoders, decoded } = bodyDecoders(response.headers["content-encoding"], redactor);
         const headers = callerResponseHeaders(response.headers, { redactor, servedFromCofferOrigin: true });
         if (decoded) delete headers["content-encoding"];
-        return { status: response.statusCode, headers, body: streamThrough(response.body, transforms) };
+        return {
+          status: response.statusCode,
+          headers,
+          body: streamThrough(response.body, decoders),
+          redactor,
+          declaredLength: decoded ? undefined : declaredLength(response.headers["content-length"]),
+        };
       } catch (error) {
         discardBody(response.body);
         throw error;

@@ -1,7 +1,13 @@
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createRedactor, type RedactedValue, usedValues } from "./redactor.ts";
+import {
+  createRedactor,
+  encodedSpellings,
+  type RedactedValue,
+  SPELLED_ONE_WAY,
+  usedValues,
+} from "./redactor.ts";
 
 async function streamed(values: RedactedValue[], chunks: (string | Buffer)[]): Promise<string> {
   const redactor = createRedactor(values)!;
@@ -199,5 +205,27 @@ describe("properties of the redactor", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the one-spelling shortcut", () => {
+  it("is taken only for values that every encoder leaves as they are", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), (value) => {
+        const spelledOneWay = new Set(encodedSpellings(value)).size === 1;
+        // The shortcut may skip the encoders only when they would have added nothing.
+        if (SPELLED_ONE_WAY.test(value)) expect(spelledOneWay).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9._-]{0,40}$/), (value) => {
+        expect(SPELLED_ONE_WAY.test(value)).toBe(true);
+        expect(new Set(encodedSpellings(value))).toEqual(new Set([value]));
+      }),
+    );
+    // "~" is kept by percent-encoding but escaped by form encoding: not one spelling.
+    expect(SPELLED_ONE_WAY.test("a~b")).toBe(false);
+    expect(new Set(encodedSpellings("a~b")).size).toBeGreaterThan(1);
   });
 });

@@ -14,6 +14,14 @@ export type RedactedValue = { readonly label: string; readonly value: string };
 
 type Pattern = { readonly bytes: Buffer; readonly replacement: Buffer };
 
+/** Redacts one byte stream as its chunks come, holding back only what could still begin a value. */
+export type StreamRedactor = {
+  /** The redacted bytes that can go out now (possibly empty). */
+  write(chunk: Buffer): Buffer;
+  /** What was held back, redacted: the stream has ended. */
+  end(): Buffer;
+};
+
 export type Redactor = {
   /** Byte length of the longest pattern: the most a stream ever holds back is one byte less. */
   readonly longestPattern: number;
@@ -21,6 +29,8 @@ export type Redactor = {
   redactBuffer(input: Buffer): Buffer;
   /** Redacts a complete string (a header value). */
   redactText(input: string): string;
+  /** The state for redacting one byte stream, for a caller that moves the chunks itself (the proxy). */
+  createStreamRedactor(): StreamRedactor;
   /** A Transform that redacts a byte stream chunk by chunk. */
   createStream(): Transform;
 };
@@ -37,9 +47,9 @@ function strictPercentEncoded(value: string): string {
  * The spellings of a value that an upstream is likely to echo: as is, escaped inside a JSON string,
  * percent-encoded, and form-encoded (a query parameter added by the proxy or the HTTP action: a space is "+");
  * the encoded ones also as stricter encoders write them (`!'()*` escaped) and with lowercase hex digits, which
- * some libraries emit. A value made only of unreserved characters has one spelling, so typical keys cost nothing.
+ * some libraries emit. Exported for its test.
  */
-function spellingsOf(value: string): string[] {
+export function encodedSpellings(value: string): string[] {
   const formEncoded = new URLSearchParams([["", value]]).toString().slice(1);
   const strict = strictPercentEncoded(value);
   const encoded = [encodeURIComponent(value), formEncoded, strict, strict.replaceAll("%20", "+")];
@@ -47,6 +57,16 @@ function spellingsOf(value: string): string[] {
     spelling.replace(/%[0-9A-F]{2}/g, (sequence) => sequence.toLowerCase()),
   );
   return [value, JSON.stringify(value).slice(1, -1), ...encoded, ...lowercased];
+}
+
+/**
+ * Letters, digits and "-._" are left as they are by JSON and by every encoder above (form encoding escapes "~"):
+ * a value made only of them (most API keys) is spelled one way, and the encoders need not run for it.
+ */
+export const SPELLED_ONE_WAY = /^[A-Za-z0-9._-]*$/;
+
+function spellingsOf(value: string): string[] {
+  return SPELLED_ONE_WAY.test(value) ? [value] : encodedSpellings(value);
 }
 
 function buildPatterns(values: readonly RedactedValue[]): Pattern[] {
@@ -64,6 +84,8 @@ function buildPatterns(values: readonly RedactedValue[]): Pattern[] {
   // Longest first: at equal positions the first pattern found is the longest.
   return patterns.sort((a, b) => b.bytes.length - a.bytes.length);
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** True when `input[from..end)` is a proper prefix of `pattern` (it could become the pattern with more bytes). */
 function isPartialMatch(input: Buffer, from: number, pattern: Buffer): boolean {
@@ -133,6 +155,22 @@ export function createRedactor(values: readonly RedactedValue[]): Redactor | und
   const patterns = buildPatterns(values);
   if (patterns.length === 0) return undefined;
   const redactBuffer = (input: Buffer): Buffer => redactChunk(patterns, input, true).out;
+  const createStreamRedactor = (): StreamRedactor => {
+    let tail: Buffer | undefined;
+    return {
+      write(chunk) {
+        const input = tail === undefined ? chunk : Buffer.concat([tail, chunk]);
+        const { out, rest } = redactChunk(patterns, input, false);
+        tail = rest < input.length ? input.subarray(rest) : undefined;
+        return out;
+      },
+      end() {
+        const held = tail;
+        tail = undefined;
+        return held === undefined ? EMPTY : redactBuffer(held);
+      },
+    };
+  };
   return {
     longestPattern: patterns[0]!.bytes.length,
     redactBuffer,
@@ -140,17 +178,17 @@ export function createRedactor(values: readonly RedactedValue[]): Redactor | und
       if (!patterns.some(({ bytes }) => input.includes(bytes.toString("utf8")))) return input;
       return redactBuffer(Buffer.from(input, "utf8")).toString("utf8");
     },
+    createStreamRedactor,
     createStream() {
-      let tail: Buffer | undefined;
+      const stream = createStreamRedactor();
       return new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          const input = tail === undefined ? chunk : Buffer.concat([tail, chunk]);
-          const { out, rest } = redactChunk(patterns, input, false);
-          tail = rest < input.length ? input.subarray(rest) : undefined;
+          const out = stream.write(chunk);
           done(null, out.length === 0 ? undefined : out);
         },
         flush(done) {
-          done(null, tail === undefined ? undefined : redactBuffer(tail));
+          const out = stream.end();
+          done(null, out.length === 0 ? undefined : out);
         },
       });
     },

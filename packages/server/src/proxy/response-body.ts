@@ -1,9 +1,10 @@
 // An upstream response body on its way back: decompressed when redaction must read it, then redacted, streamed
 // or collected. Coffer asks upstreams for `accept-encoding: identity`; this handles those that compress anyway.
+import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable, Transform } from "node:stream";
 import * as zlib from "node:zlib";
 import { UpstreamError } from "./egress-errors.ts";
-import type { Redactor } from "./redactor.ts";
+import type { Redactor, StreamRedactor } from "./redactor.ts";
 
 type HeaderValue = string | string[] | undefined;
 
@@ -33,26 +34,36 @@ function codings(contentEncoding: HeaderValue): string[] {
 }
 
 /**
- * The transforms that turn the raw body into what the caller gets: decoding (when there is something to redact
- * and the body is encoded) and redaction. `decoded` tells the caller to drop Content-Encoding.
+ * The decoders that turn the raw body into plaintext, needed when there is something to redact and the body is
+ * encoded; `decoded` tells the caller to drop Content-Encoding.
  */
+export function bodyDecoders(
+  contentEncoding: HeaderValue,
+  redactor: Redactor | undefined,
+): { decoders: Transform[]; decoded: boolean } {
+  if (redactor === undefined) return { decoders: [], decoded: false };
+  const decoders = codings(contentEncoding)
+    .reverse()
+    .map((coding) => {
+      const decoder = decompressorFor(coding);
+      if (decoder === undefined) {
+        throw new UpstreamError(
+          "upstream_invalid",
+          `The upstream answered with content encoding "${coding.slice(0, 40)}", which Coffer cannot decode to redact it`,
+        );
+      }
+      return decoder;
+    });
+  return { decoders, decoded: decoders.length > 0 };
+}
+
+/** The transforms that turn the raw body into what the caller gets: decoding (see bodyDecoders) and redaction. */
 export function bodyTransforms(
   contentEncoding: HeaderValue,
   redactor: Redactor | undefined,
 ): { transforms: Transform[]; decoded: boolean } {
-  if (redactor === undefined) return { transforms: [], decoded: false };
-  const applied = codings(contentEncoding);
-  const decoders = applied.reverse().map((coding) => {
-    const decoder = decompressorFor(coding);
-    if (decoder === undefined) {
-      throw new UpstreamError(
-        "upstream_invalid",
-        `The upstream answered with content encoding "${coding.slice(0, 40)}", which Coffer cannot decode to redact it`,
-      );
-    }
-    return decoder;
-  });
-  return { transforms: [...decoders, redactor.createStream()], decoded: decoders.length > 0 };
+  const { decoders, decoded } = bodyDecoders(contentEncoding, redactor);
+  return { transforms: redactor === undefined ? [] : [...decoders, redactor.createStream()], decoded };
 }
 
 /**
@@ -73,6 +84,78 @@ export function streamThrough(body: Readable, transforms: Transform[]): Readable
     if (!body.readableEnded) destroyAll();
   });
   return last;
+}
+
+/** An upstream's answer on its way to the caller, see relayAnswer. */
+export type RelayedAnswer = {
+  status: number;
+  /** The caller's headers; without Content-Length when redaction may change the body's length. */
+  headers: OutgoingHttpHeaders;
+  /** Plaintext (decoded) but not yet redacted. */
+  body: Readable;
+  redactor: StreamRedactor | undefined;
+  /** The body's length as the upstream declared it, when it is the length of `body` (nothing was decoded). */
+  declaredLength: number | undefined;
+};
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Writes an answer to `target` as its body arrives, each chunk redacted on the way (no Transform, no pipe: this is
+ * the proxy's hot path), pausing the body while the target's buffer is full. A body that turns out to be whole in
+ * its first chunk (its declared length) or empty goes out in one write with its redacted length, as a plain answer
+ * rather than a chunked one; anything else is streamed. The body failing cuts the target off (its status and
+ * headers may be out already); the target closing first (the caller went away) destroys the body.
+ */
+export function relayAnswer(
+  answer: RelayedAnswer,
+  target: ServerResponse,
+  onBodyError: (error: Error) => void,
+): void {
+  const { body, redactor } = answer;
+  let state: "waiting" | "streaming" | "done" = "waiting";
+  const whole = (bytes: Buffer) => {
+    state = "done";
+    target.writeHead(answer.status, { ...answer.headers, "content-length": bytes.length });
+    target.end(bytes);
+  };
+  const resume = () => body.resume();
+  body.on("data", (chunk: Buffer) => {
+    if (state === "waiting") {
+      if (chunk.length === answer.declaredLength) {
+        if (redactor === undefined) return whole(chunk);
+        const out = redactor.write(chunk);
+        const held = redactor.end();
+        return whole(held.length === 0 ? out : Buffer.concat([out, held]));
+      }
+      state = "streaming";
+      target.writeHead(answer.status, answer.headers);
+    }
+    if (state === "done") return;
+    const out = redactor === undefined ? chunk : redactor.write(chunk);
+    if (out.length > 0 && !target.write(out)) body.pause();
+  });
+  body.once("end", () => {
+    target.removeListener("drain", resume);
+    if (state === "done") return;
+    const rest = redactor?.end() ?? EMPTY;
+    if (state === "waiting") return whole(rest);
+    state = "done";
+    if (rest.length === 0) target.end();
+    else target.end(rest);
+  });
+  let callerGone = false;
+  body.on("error", (error) => {
+    if (!callerGone) onBodyError(error);
+    target.destroy();
+  });
+  target.on("drain", resume);
+  target.once("close", () => {
+    // A whole answer was received before it was written: nothing is left to stop upstream.
+    if (body.readableEnded || state === "done") return;
+    callerGone = true;
+    body.destroy();
+  });
 }
 
 /**
