@@ -4,14 +4,23 @@ import { join } from "node:path";
 import { type ChildServer, startChildServer } from "./child-server.ts";
 
 const BASELINE_SCRIPT = join(import.meta.dirname, "..", "baseline-server.ts");
+export type BaselineOptions = { delayMs?: number; jitterMs?: number };
+
 const RELAY_SCRIPT = join(import.meta.dirname, "..", "relay-server.ts");
 
-/** `delayMs`: each answer leaves that long after its request arrived (an upstream that does work). */
-export function startBaselineServer(options: { delayMs?: number } = {}): Promise<ChildServer> {
+/**
+ * `delayMs`: each answer leaves that long after its request arrived (an upstream that does work); `jitterMs`:
+ * give or take up to that much, uniformly (an upstream whose answers vary).
+ */
+export function startBaselineServer(options: BaselineOptions = {}): Promise<ChildServer> {
   const delay = options.delayMs ?? 0;
+  const jitter = options.jitterMs ?? 0;
+  const args = [BASELINE_SCRIPT];
+  if (delay > 0) args.push("--delay-ms", String(delay));
+  if (jitter > 0) args.push("--jitter-ms", String(jitter));
   return startChildServer({
     name: "baseline",
-    args: delay === 0 ? [BASELINE_SCRIPT] : [BASELINE_SCRIPT, "--delay-ms", String(delay)],
+    args,
     readyLine: /Baseline listening on (http:\/\/\S+)/,
     readyTimeoutMs: 10_000,
   });

@@ -1,4 +1,5 @@
 // The contract between the runner and a scenario file under bench/scenarios/.
+import type { BaselineOptions } from "./baseline.ts";
 import type { ChildServer } from "./child-server.ts";
 import type { CofferInstance, StartCofferOptions } from "./coffer.ts";
 import type { LoadOptions, LoadSummary } from "./load.ts";
@@ -22,7 +23,7 @@ export interface BenchContext {
    * The bare node:http baseline server (answering after `delayMs`, default 0); stopped by the runner when the
    * scenario ends, if not before.
    */
-  startBaseline(options?: { delayMs?: number }): Promise<ChildServer>;
+  startBaseline(options?: BaselineOptions): Promise<ChildServer>;
   /** A bare Node relay (bench/relay-server.ts) forwarding to `upstream`; stopped like the others. */
   startRelay(upstream: string): Promise<ChildServer>;
   /** One load run; duration, connections and warm-up default to the command-line options. */

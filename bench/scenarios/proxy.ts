@@ -8,6 +8,11 @@
 // - an instant one: Coffer's proxying capacity on this machine. Direct, the bare server spends ~40 µs a request;
 //   through Coffer, Coffer's work comes on top on the same two cores, so this ratio measures Coffer's cost
 //   per request against node:http's and has no goal.
+// - a varied one that answers after 50 ± 5 ms (uniform). With a fixed delay, the 50 closed-loop connections stay
+//   in step: their requests leave the load generator together, reach the upstream together and come back
+//   together, so each request waits behind the others of its burst at every hop (any second hop, the bare relay
+//   too, adds about half a burst's processing). Varied answer times, like a real API's, spread the connections
+//   out; the added latency there is a hop's own. Both are reported, each with the ≤ 1 ms goal.
 // The upstream runs during the proxied run, so here two servers share the machine with the load generator.
 import { randomBytes } from "node:crypto";
 import type { ChildServer } from "../lib/child-server.ts";
@@ -16,6 +21,7 @@ import { comparisonRows, figureRow, type LoadRow, loadRow } from "../lib/rows.ts
 import type { BenchContext, Scenario } from "../lib/scenario.ts";
 
 const API_DELAY_MS = 50;
+const API_JITTER_MS = 5;
 
 async function addConnection(coffer: CofferInstance, name: string, upstream: ChildServer): Promise<void> {
   await coffer.api("POST", "/v1/projects/bench/connections", {
@@ -53,11 +59,13 @@ export const proxyScenario: Scenario = {
   description: `GET through /v1/proxy/… vs the same upstream directly: one answering after ${API_DELAY_MS} ms, one at once`,
   async run(context) {
     const apiUpstream = await context.startBaseline({ delayMs: API_DELAY_MS });
+    const variedUpstream = await context.startBaseline({ delayMs: API_DELAY_MS, jitterMs: API_JITTER_MS });
     const instantUpstream = await context.startBaseline();
     const coffer = await context.startCoffer({ env: { COFFER_PROXY_ALLOW_LOOPBACK: "1" } });
     await coffer.createProject("bench");
     await coffer.createSecret("bench", "development", "BENCH_KEY", randomBytes(24).toString("base64url"));
     await addConnection(coffer, "api", apiUpstream);
+    await addConnection(coffer, "varied", variedUpstream);
     await addConnection(coffer, "instant", instantUpstream);
     const { token } = await coffer.api<{ token: string }>("POST", "/v1/tokens", {
       name: "bench-agent",
@@ -86,6 +94,21 @@ export const proxyScenario: Scenario = {
       await context.load({ url: `${relay.url}/v1/models`, connections: 1 }),
     );
     await relay.stop();
+    const variedLabel = `${API_DELAY_MS} ± ${API_JITTER_MS} ms upstream`;
+    const variedDirect = loadRow(
+      `direct (${variedLabel})`,
+      await context.load({ url: `${variedUpstream.url}/v1/models` }),
+    );
+    const variedProxied = loadRow(
+      `proxy (${variedLabel})`,
+      await context.load({ url: proxiedUrl("varied"), headers }),
+    );
+    const variedRelay = await context.startRelay(variedUpstream.url);
+    const variedRelayed = loadRow(
+      `bare relay (${variedLabel})`,
+      await context.load({ url: `${variedRelay.url}/v1/models` }),
+    );
+    await variedRelay.stop();
     const instant = await measurePair(
       context,
       instantUpstream,
@@ -95,6 +118,7 @@ export const proxyScenario: Scenario = {
     );
     await coffer.stop();
     await apiUpstream.stop();
+    await variedUpstream.stop();
     await instantUpstream.stop();
 
     return [
@@ -125,6 +149,17 @@ export const proxyScenario: Scenario = {
       figureRow(
         `added p50, bare relay, ${API_DELAY_MS} ms upstream, 1 connection`,
         relayedOne.load.p50Ms - api.directOne.load.p50Ms,
+        "ms",
+      ),
+      variedDirect,
+      variedProxied,
+      variedRelayed,
+      figureRow(`added p50, ${variedLabel}`, variedProxied.load.p50Ms - variedDirect.load.p50Ms, "ms", {
+        atMost: 1,
+      }),
+      figureRow(
+        `added p50, bare relay, ${variedLabel}`,
+        variedRelayed.load.p50Ms - variedDirect.load.p50Ms,
         "ms",
       ),
       instant.direct,
