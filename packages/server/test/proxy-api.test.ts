@@ -436,6 +436,19 @@ describe("the proxy's relaying of a body", () => {
     expect(await next.text()).toContain("[REDACTED:OPENAI_API_KEY]");
   });
 
+  it("answers 502 when the upstream drops its answer before any of the body", async () => {
+    const response = await fetch(`${coffer.url}${proxy("echo", "/broken-early")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+    });
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_unavailable");
+    const next = await fetch(`${coffer.url}${proxy("echo", "/after-early")}`, {
+      headers: { authorization: `Bearer ${useToken}` },
+    });
+    expect(next.status).toBe(200);
+    await next.text();
+  });
+
   it("stops reading the upstream's answer when the caller goes away", async () => {
     const aborter = new AbortController();
     const response = await fetch(`${coffer.url}${proxy("echo", "/slow")}`, {

@@ -45,7 +45,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * `x-echo-authorization`. Paths: `/split` writes the reflection in two chunks with a pause in the middle of the
  * Authorization value; a path holding "sized" declares its Content-Length; `/hop` adds hop-by-hop and origin-wide headers; `/status/N` answers with status N;
  * `/large/N` streams N MiB of `largeBodyBlock()`; `/broken` promises 1,000 bytes, sends 100 and drops the
- * connection; `/slow` writes a line every 10 ms for 10 s, and records in `closedEarly` whether its caller left.
+ * connection; `/broken-early` drops it after the headers; `/slow` writes a line every 10 ms for 10 s, and records
+ * in `closedEarly` whether its caller left.
  */
 export async function startEchoUpstream(): Promise<Upstream & { closedEarly(): boolean }> {
   let closedEarly = false;
@@ -106,6 +107,13 @@ async function specialAnswer(url: string, response: ServerResponse, onEarlyClose
   if (url === "/broken") {
     response.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
     response.write("x".repeat(100));
+    await pause(20);
+    response.destroy();
+    return true;
+  }
+  if (url === "/broken-early") {
+    response.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
+    response.flushHeaders();
     await pause(20);
     response.destroy();
     return true;

@@ -4,7 +4,9 @@ import type { OutgoingHttpHeaders } from "node:http";
 import { Type } from "typebox";
 import { PROXY_METHODS } from "../connections/connection-rules.ts";
 import type { App } from "../http/app-type.ts";
+import { describeError } from "../http/errors.ts";
 import { EnvParams, errorResponses, strictObject } from "../http/schemas.ts";
+import { UpstreamError } from "./egress-errors.ts";
 import type { HeaderValues } from "./forwarded-headers.ts";
 import { HTTP_ACTION_LIMITS, type HttpActionService } from "./http-action-service.ts";
 import type { ProxyService } from "./proxy-service.ts";
@@ -135,11 +137,27 @@ export function registerProxyRoutes(
           redactor: response.redactor?.createStreamRedactor(),
           declaredLength: response.declaredLength,
         };
-        relayAnswer(answer, reply.raw, (error) => {
-          request.log.warn(
-            { code: (error as NodeJS.ErrnoException).code },
-            "the upstream's answer broke off; the caller's connection was closed",
-          );
+        relayAnswer(answer, reply.raw, (error, answered) => {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (answered) {
+            request.log.warn({ code }, "the upstream's answer broke off; the caller's connection was closed");
+            return;
+          }
+          const failure =
+            code === "UND_ERR_BODY_TIMEOUT"
+              ? new UpstreamError("upstream_timeout", "The upstream sent its headers, then nothing in time")
+              : new UpstreamError(
+                  "upstream_unavailable",
+                  "The upstream's answer broke off before its body began",
+                );
+          const { status, body } = describeError(failure, request);
+          const text = JSON.stringify(body);
+          reply.raw.writeHead(status, {
+            ...(reply.getHeaders() as OutgoingHttpHeaders),
+            "content-type": "application/json; charset=utf-8",
+            "content-length": Buffer.byteLength(text),
+          });
+          reply.raw.end(text);
         });
         return reply;
       },

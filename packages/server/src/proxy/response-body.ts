@@ -104,13 +104,15 @@ const EMPTY = Buffer.alloc(0);
  * Writes an answer to `target` as its body arrives, each chunk redacted on the way (no Transform, no pipe: this is
  * the proxy's hot path), pausing the body while the target's buffer is full. A body that turns out to be whole in
  * its first chunk (its declared length) or empty goes out in one write with its redacted length, as a plain answer
- * rather than a chunked one; anything else is streamed. The body failing cuts the target off (its status and
- * headers may be out already); the target closing first (the caller went away) destroys the body.
+ * rather than a chunked one; anything else is streamed. The body failing before anything was written is left to
+ * `onBodyError` to answer; after, it cuts the target off. The target closing first (the caller went away)
+ * destroys the body.
  */
 export function relayAnswer(
   answer: RelayedAnswer,
   target: ServerResponse,
-  onBodyError: (error: Error) => void,
+  /** `answered`: the caller already has the status; false: nothing went out and the callback answers. */
+  onBodyError: (error: Error, answered: boolean) => void,
 ): void {
   const { body, redactor } = answer;
   let state: "waiting" | "streaming" | "done" = "waiting";
@@ -146,7 +148,14 @@ export function relayAnswer(
   });
   let callerGone = false;
   body.on("error", (error) => {
-    if (!callerGone) onBodyError(error);
+    if (callerGone) return;
+    if (state === "waiting" && !target.headersSent) {
+      // Nothing has gone to the caller yet: it gets an error answer rather than a cut connection.
+      state = "done";
+      onBodyError(error, false);
+      return;
+    }
+    onBodyError(error, true);
     target.destroy();
   });
   target.on("drain", resume);
