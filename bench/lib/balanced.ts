@@ -21,3 +21,32 @@ export async function measureInTurns(
     loadRow(`${names[which]} (mean of ${summaries[which].length})`, meanOf(summaries[which]));
   return { runs, first: mean("first"), second: mean("second") };
 }
+
+/**
+ * Several targets measured in rounds, one run of each per round, the order rotated each round (A B C, B C A,
+ * C A B for three): each target takes each place in a round once. Each target's figure is the mean of its runs.
+ * The targets are loaded one at a time; the caller decides which servers stay up between runs.
+ */
+export async function measureInRotation<Name extends string>(
+  names: readonly Name[],
+  label: (name: Name) => string,
+  measure: (name: Name) => Promise<LoadSummary>,
+): Promise<{ runs: LoadRow[]; means: Record<Name, LoadRow> }> {
+  const summaries = new Map<Name, LoadSummary[]>(names.map((name) => [name, []]));
+  const runs: LoadRow[] = [];
+  for (let round = 0; round < names.length; round++) {
+    for (let place = 0; place < names.length; place++) {
+      const name = names[(round + place) % names.length] as Name;
+      const run = await measure(name);
+      summaries.get(name)?.push(run);
+      runs.push(loadRow(`${label(name)}, run ${runs.length + 1}`, run));
+    }
+  }
+  const means = Object.fromEntries(
+    names.map((name) => {
+      const own = summaries.get(name) ?? [];
+      return [name, loadRow(`${label(name)} (mean of ${own.length})`, meanOf(own))];
+    }),
+  ) as Record<Name, LoadRow>;
+  return { runs, means };
+}

@@ -2,22 +2,26 @@
 // authenticates, resolves the connection's header template (one query, one decryption), records a `secret.use`
 // audit event, forwards with undici and redacts the answer on its way back.
 //
-// Two upstreams, both the baseline server on 127.0.0.1:
+// Three upstreams, all the baseline server on 127.0.0.1:
 // - an API-like one that answers 50 ms after each request (a fast real API; LLM completions take longer): what a
 //   caller of the proxy sees. The goals (≥ 0.6× the direct throughput, ≤ 1 ms added p50) are checked here.
-// - an instant one: Coffer's proxying capacity on this machine. Direct, the bare server spends ~40 µs a request;
-//   through Coffer, Coffer's work comes on top on the same two cores, so this ratio measures Coffer's cost
-//   per request against node:http's and has no goal.
 // - a varied one that answers after 50 ± 5 ms (uniform). With a fixed delay, the 50 closed-loop connections stay
 //   in step: their requests leave the load generator together, reach the upstream together and come back
 //   together, so each request waits behind the others of its burst at every hop (any second hop, the bare relay
 //   too, adds about half a burst's processing). Varied answer times, like a real API's, spread the connections
 //   out; the added latency there is a hop's own. Both are reported, each with the ≤ 1 ms goal.
+// - an instant one: Coffer's proxying capacity on this machine. Direct, the bare server spends ~40 µs a request;
+//   through Coffer, Coffer's work comes on top on the same two cores, so this ratio measures Coffer's cost
+//   per request against node:http's and has no goal.
+// Against both delayed upstreams, direct, proxy and a bare relay (the floor for any second Node hop) are loaded
+// at 50 connections three times each in rotated order, and their figures are the means: how the connections fall
+// into step differs from one run to the next, and moves a single run's added p50 by more than Coffer's own cost.
 // The upstream runs during the proxied run, so here two servers share the machine with the load generator.
 import { randomBytes } from "node:crypto";
+import { measureInRotation } from "../lib/balanced.ts";
 import type { ChildServer } from "../lib/child-server.ts";
 import type { CofferInstance } from "../lib/coffer.ts";
-import { comparisonRows, figureRow, type LoadRow, loadRow } from "../lib/rows.ts";
+import { comparisonRows, type FigureRow, figureRow, type LoadRow, loadRow } from "../lib/rows.ts";
 import type { BenchContext, Scenario } from "../lib/scenario.ts";
 
 const API_DELAY_MS = 50;
@@ -54,6 +58,45 @@ async function measurePair(
   };
 }
 
+type Hop = "direct" | "proxy" | "bare relay";
+const HOPS: readonly Hop[] = ["direct", "proxy", "bare relay"];
+
+/**
+ * One delayed upstream loaded directly, through Coffer and through the bare relay at 50 connections, three rounds
+ * in rotated order (lib/balanced.ts): with closed-loop connections, one 10 s run's added p50 depends on how the
+ * connections happen to fall into step (stop 15: 0.74, 1.02 and 2.46 ms for the same code, minutes apart), so each
+ * figure is the mean of three runs.
+ */
+async function measureHops(
+  context: BenchContext,
+  upstream: ChildServer,
+  proxiedUrl: string,
+  headers: Record<string, string>,
+  label: string,
+): Promise<{ runs: LoadRow[]; means: Record<Hop, LoadRow>; relay: ChildServer }> {
+  const relay = await context.startRelay(upstream.url);
+  const urls: Record<Hop, string> = {
+    direct: `${upstream.url}/v1/models`,
+    proxy: proxiedUrl,
+    "bare relay": `${relay.url}/v1/models`,
+  };
+  const measured = await measureInRotation(
+    HOPS,
+    (hop) => `${hop} (${label})`,
+    (hop) => context.load({ url: urls[hop], ...(hop === "proxy" ? { headers } : {}) }),
+  );
+  return { ...measured, relay };
+}
+
+/** The added p50 of the proxy and of the bare relay over the direct runs. */
+function addedRows(means: Record<Hop, LoadRow>, label: string): FigureRow[] {
+  const direct = means.direct.load.p50Ms;
+  return [
+    figureRow(`added p50, ${label}`, means.proxy.load.p50Ms - direct, "ms", { atMost: 1 }),
+    figureRow(`added p50, bare relay, ${label}`, means["bare relay"].load.p50Ms - direct, "ms"),
+  ];
+}
+
 export const proxyScenario: Scenario = {
   name: "proxy",
   description: `GET through /v1/proxy/… vs the same upstream directly: one answering after ${API_DELAY_MS} ms, one at once`,
@@ -76,39 +119,22 @@ export const proxyScenario: Scenario = {
     const proxiedUrl = (connection: string) =>
       `${coffer.url}/v1/proxy/bench/development/${connection}/v1/models`;
 
-    const api = await measurePair(
-      context,
-      apiUpstream,
-      proxiedUrl("api"),
-      headers,
-      `${API_DELAY_MS} ms upstream`,
-    );
     // The floor for any second hop: a bare Node relay (no auth, lookup, audit or redaction) to the same upstream.
-    const relay = await context.startRelay(apiUpstream.url);
-    const relayed = loadRow(
-      `bare relay (${API_DELAY_MS} ms upstream)`,
-      await context.load({ url: `${relay.url}/v1/models` }),
-    );
-    const relayedOne = loadRow(
-      `bare relay (${API_DELAY_MS} ms upstream), 1 connection`,
-      await context.load({ url: `${relay.url}/v1/models`, connections: 1 }),
-    );
-    await relay.stop();
+    const apiLabel = `${API_DELAY_MS} ms upstream`;
+    const api = await measureHops(context, apiUpstream, proxiedUrl("api"), headers, apiLabel);
+    const one = (target: string, url: string, extra: Record<string, string> = {}) =>
+      context
+        .load({ url, headers: extra, connections: 1 })
+        .then((load) => loadRow(`${target} (${apiLabel}), 1 connection`, load));
+    const directOne = await one("direct", `${apiUpstream.url}/v1/models`);
+    const proxiedOne = await one("proxy", proxiedUrl("api"), headers);
+    const relayedOne = await one("bare relay", `${api.relay.url}/v1/models`);
+    await api.relay.stop();
+
     const variedLabel = `${API_DELAY_MS} ± ${API_JITTER_MS} ms upstream`;
-    const variedDirect = loadRow(
-      `direct (${variedLabel})`,
-      await context.load({ url: `${variedUpstream.url}/v1/models` }),
-    );
-    const variedProxied = loadRow(
-      `proxy (${variedLabel})`,
-      await context.load({ url: proxiedUrl("varied"), headers }),
-    );
-    const variedRelay = await context.startRelay(variedUpstream.url);
-    const variedRelayed = loadRow(
-      `bare relay (${variedLabel})`,
-      await context.load({ url: `${variedRelay.url}/v1/models` }),
-    );
-    await variedRelay.stop();
+    const varied = await measureHops(context, variedUpstream, proxiedUrl("varied"), headers, variedLabel);
+    await varied.relay.stop();
+
     const instant = await measurePair(
       context,
       instantUpstream,
@@ -122,46 +148,24 @@ export const proxyScenario: Scenario = {
     await instantUpstream.stop();
 
     return [
-      api.direct,
-      api.proxied,
-      api.directOne,
-      api.proxiedOne,
-      ...comparisonRows(api.proxied, api.direct, { throughput: { atLeast: 0.6 } }),
-      figureRow(
-        `added p50, ${API_DELAY_MS} ms upstream`,
-        api.proxied.load.p50Ms - api.direct.load.p50Ms,
-        "ms",
-        { atMost: 1 },
-      ),
-      figureRow(
-        `added p50, ${API_DELAY_MS} ms upstream, 1 connection`,
-        api.proxiedOne.load.p50Ms - api.directOne.load.p50Ms,
-        "ms",
-        { atMost: 1 },
-      ),
-      relayed,
+      ...api.runs,
+      ...HOPS.map((hop) => api.means[hop]),
+      directOne,
+      proxiedOne,
       relayedOne,
-      figureRow(
-        `added p50, bare relay, ${API_DELAY_MS} ms upstream`,
-        relayed.load.p50Ms - api.direct.load.p50Ms,
-        "ms",
-      ),
-      figureRow(
-        `added p50, bare relay, ${API_DELAY_MS} ms upstream, 1 connection`,
-        relayedOne.load.p50Ms - api.directOne.load.p50Ms,
-        "ms",
-      ),
-      variedDirect,
-      variedProxied,
-      variedRelayed,
-      figureRow(`added p50, ${variedLabel}`, variedProxied.load.p50Ms - variedDirect.load.p50Ms, "ms", {
+      ...comparisonRows(api.means.proxy, api.means.direct, { throughput: { atLeast: 0.6 } }),
+      ...addedRows(api.means, apiLabel),
+      figureRow(`added p50, ${apiLabel}, 1 connection`, proxiedOne.load.p50Ms - directOne.load.p50Ms, "ms", {
         atMost: 1,
       }),
       figureRow(
-        `added p50, bare relay, ${variedLabel}`,
-        variedRelayed.load.p50Ms - variedDirect.load.p50Ms,
+        `added p50, bare relay, ${apiLabel}, 1 connection`,
+        relayedOne.load.p50Ms - directOne.load.p50Ms,
         "ms",
       ),
+      ...varied.runs,
+      ...HOPS.map((hop) => varied.means[hop]),
+      ...addedRows(varied.means, variedLabel),
       instant.direct,
       instant.proxied,
       instant.directOne,
