@@ -115,6 +115,12 @@ export function relayAnswer(
   onBodyError: (error: Error, answered: boolean) => void,
 ): void {
   const { body, redactor } = answer;
+  if (body.errored !== null) {
+    // It broke off before this was called (while the request's audit events were made durable): its error event is
+    // gone (undici handled it), and nothing went out yet.
+    onBodyError(body.errored, false);
+    return;
+  }
   let state: "waiting" | "streaming" | "done" = "waiting";
   const whole = (bytes: Buffer) => {
     state = "done";
