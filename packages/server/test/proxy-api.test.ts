@@ -436,12 +436,22 @@ describe("the proxy's relaying of a body", () => {
     expect(await next.text()).toContain("[REDACTED:OPENAI_API_KEY]");
   });
 
-  it("answers 502 when the upstream drops its answer before any of the body", async () => {
+  it("answers 502 when the upstream drops its answer before any of the body, and audits the failure", async () => {
     const response = await fetch(`${coffer.url}${proxy("echo", "/broken-early")}`, {
       headers: { authorization: `Bearer ${useToken}` },
     });
     expect(response.status).toBe(502);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_unavailable");
+    // Recorded before the answer went out, like every other failure: no waiting needed here.
+    const audit = await coffer.api("GET", "/v1/audit?action=secret.use&outcome=error&limit=1");
+    expect(audit.body.events[0]).toMatchObject({
+      action: "secret.use",
+      outcome: "error",
+      project: "llm",
+      environment: "development",
+      details: { status: 502 },
+    });
+    expect(audit.body.events[0].requestId).toBe(response.headers.get("x-request-id"));
     const next = await fetch(`${coffer.url}${proxy("echo", "/after-early")}`, {
       headers: { authorization: `Bearer ${useToken}` },
     });

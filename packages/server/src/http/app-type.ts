@@ -21,6 +21,11 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set by the authentication hook on every /v1 route: who is calling, and from where. */
     ctx: RequestContext;
+    /**
+     * Records a refused or failed request in the audit log, as the error handler does; for routes that answer an
+     * error themselves after taking over the reply (the proxy, when the upstream's answer breaks off before its body).
+     */
+    auditFailure(status: number): Promise<void>;
   }
   interface FastifyContextConfig {
     /** Routes that answer without a token (health, the OpenAPI document). */

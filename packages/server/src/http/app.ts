@@ -273,6 +273,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
   }
 
+  app.decorateRequest("auditFailure", function (this: FastifyRequest, status: number) {
+    return recordFailure(this, status);
+  });
+
   app.setErrorHandler(async (error: FastifyError | Error, request, reply: FastifyReply) => {
     if (error instanceof RateLimitedError) reply.header("retry-after", String(error.retryAfterSeconds));
     const { status, body } = describeError(error, request);

@@ -152,12 +152,15 @@ export function registerProxyRoutes(
                 );
           const { status, body } = describeError(failure, request);
           const text = JSON.stringify(body);
-          reply.raw.writeHead(status, {
-            ...(reply.getHeaders() as OutgoingHttpHeaders),
-            "content-type": "application/json; charset=utf-8",
-            "content-length": Buffer.byteLength(text),
+          // Like every other failure, it is in the audit log before the caller hears of it.
+          void request.auditFailure(status).then(() => {
+            reply.raw.writeHead(status, {
+              ...(reply.getHeaders() as OutgoingHttpHeaders),
+              "content-type": "application/json; charset=utf-8",
+              "content-length": Buffer.byteLength(text),
+            });
+            reply.raw.end(text);
           });
-          reply.raw.end(text);
         });
         return reply;
       },
