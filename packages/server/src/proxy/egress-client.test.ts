@@ -21,6 +21,19 @@ const listen = async (server: Server) => {
 /** Longer than undici waits (one setImmediate) before it reports a broken answer nobody reads. */
 const SLOW_AUDIT_MS = 50;
 
+/** The proxy's order of work: the answer's headers, then a wait (its audit events) before the body is read. */
+async function brokenAnswer() {
+  const answer = await client.send({
+    url: new URL(`${upstreamUrl}/`),
+    method: "GET",
+    headers: {},
+    body: undefined,
+    timeoutMs: 5_000,
+  });
+  await delay(SLOW_AUDIT_MS);
+  return answer;
+}
+
 beforeAll(async () => {
   // Headers, then the connection drops before any of the body.
   upstream = createServer((_request, response) => {
@@ -30,16 +43,8 @@ beforeAll(async () => {
   });
   upstreamUrl = await listen(upstream);
   client = createEgressClient(createEgressAgent({ allowLoopback: true }));
-  // The proxy's order of work: the answer's headers, a wait (its audit events), then the body relayed.
   relay = createServer(async (_request, response) => {
-    const answer = await client.send({
-      url: new URL(`${upstreamUrl}/`),
-      method: "GET",
-      headers: {},
-      body: undefined,
-      timeoutMs: 5_000,
-    });
-    await delay(SLOW_AUDIT_MS);
+    const answer = await brokenAnswer();
     relayAnswer(
       { status: answer.statusCode, headers: {}, body: answer.body, redactor: undefined, declaredLength: 100 },
       response,
@@ -59,14 +64,7 @@ afterAll(async () => {
 
 describe("an upstream answer that breaks off before it is read", () => {
   it("keeps its error on the body (undici listens for it), where the relay looks for it", async () => {
-    const answer = await client.send({
-      url: new URL(`${upstreamUrl}/`),
-      method: "GET",
-      headers: {},
-      body: undefined,
-      timeoutMs: 5_000,
-    });
-    await delay(SLOW_AUDIT_MS);
+    const answer = await brokenAnswer();
     expect(answer.body.errored).toBeInstanceOf(Error);
   });
 
