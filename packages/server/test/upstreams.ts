@@ -107,7 +107,9 @@ async function specialAnswer(url: string, response: ServerResponse, onEarlyClose
   if (url === "/broken") {
     response.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
     response.write("x".repeat(100));
-    await pause(20);
+    // Long enough for the proxy to have started relaying (it waits for the request's audit event first, which can
+    // take a while on the first request): this is the break in the middle of a body, the early one is below.
+    await pause(200);
     response.destroy();
     return true;
   }

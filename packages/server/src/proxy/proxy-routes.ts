@@ -148,7 +148,7 @@ export function registerProxyRoutes(
               ? new UpstreamError("upstream_timeout", "The upstream sent its headers, then nothing in time")
               : new UpstreamError(
                   "upstream_unavailable",
-                  "The upstream's answer broke off before its body began",
+                  "The upstream's answer broke off before any of its body could be relayed",
                 );
           const { status, body } = describeError(failure, request);
           const text = JSON.stringify(body);
