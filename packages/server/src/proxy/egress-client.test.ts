@@ -12,6 +12,8 @@ let relay: Server;
 let client: EgressClient;
 let upstreamUrl: string;
 let relayUrl: string;
+/** Settles when the upstream has dropped the connection of the latest request. */
+let broken: Promise<void> = Promise.resolve();
 
 const listen = async (server: Server) => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -30,6 +32,7 @@ async function brokenAnswer() {
     body: undefined,
     timeoutMs: 5_000,
   });
+  await broken;
   await delay(SLOW_AUDIT_MS);
   return answer;
 }
@@ -39,7 +42,9 @@ beforeAll(async () => {
   upstream = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
     response.flushHeaders();
-    setTimeout(() => response.socket?.destroy(), 5);
+    broken = delay(5).then(() => {
+      response.socket?.destroy();
+    });
   });
   upstreamUrl = await listen(upstream);
   client = createEgressClient(createEgressAgent({ allowLoopback: true }));
@@ -65,7 +70,7 @@ afterAll(async () => {
 describe("an upstream answer that breaks off before it is read", () => {
   it("keeps its error on the body (undici listens for it), where the relay looks for it", async () => {
     const answer = await brokenAnswer();
-    expect(answer.body.errored).toBeInstanceOf(Error);
+    await expect.poll(() => answer.body.errored).toBeInstanceOf(Error);
   });
 
   it("is answered with an error when it is relayed, instead of leaving the caller waiting", async () => {
