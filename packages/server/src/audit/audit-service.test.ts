@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../errors.ts";
-import type { AuditEvent } from "./audit-service.ts";
+import { type AuditEvent, createAuditService } from "./audit-service.ts";
 import {
   type AuditFixture,
   allSeqs,
   instrumentedRepo,
   openAuditFixture,
   sampleEvent,
+  steppingClock,
 } from "./audit-test-support.ts";
 
 let fixture: AuditFixture;
@@ -64,6 +65,29 @@ describe("group commit", () => {
     expect(await allSeqs(fixture.store)).toEqual(range(2000));
     expect(counted.headWrites()).toBeLessThanOrEqual(10);
     expect(await fixture.audit.verify()).toEqual({ ok: true, checked: 2000 });
+  });
+
+  it("builds a batch only after what the same turn queued for its check phase", async () => {
+    fixture = await openAuditFixture();
+    const order: string[] = [];
+    const audit = createAuditService({
+      store: fixture.store,
+      repo: fixture.repo,
+      key: fixture.key,
+      now: steppingClock(),
+      batchWriter: {
+        write: async (rows) => {
+          order.push(`batch of ${rows.length}`);
+        },
+        close: async () => undefined,
+      },
+    });
+    const recorded = audit.record(sampleEvent());
+    // How undici writes a request on a reused keep-alive connection: from a microtask after the dispatch, in the
+    // check phase. The proxy records its uses just before; the batch must not hold the request up.
+    queueMicrotask(() => setImmediate(() => order.push("upstream write")));
+    await recorded;
+    expect(order).toEqual(["upstream write", "batch of 1"]);
   });
 
   it("no batch is larger than maxBatch", async () => {

@@ -136,11 +136,15 @@ export function createAuditService({
   }
 
   /**
-   * One writer at a time. Before each batch it yields to the event loop once (setImmediate): requests whose I/O
-   * is ready get to queue their events, without a timer delaying a lone event.
+   * One writer at a time. Before each batch it lets the event loop finish its turn: requests whose I/O is ready get
+   * to queue their events, without a timer delaying a lone event. Two setImmediate hops, not one: what those
+   * requests queued for this turn's check phase runs first. The proxy's requests to upstreams are written there
+   * (undici writes a request on a reused keep-alive connection from a setImmediate), so building and handing over
+   * the batch does not hold them up; the answers wait for the batch anyway.
    */
   async function drain(): Promise<void> {
     for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
       if (queue.length === 0) {
         draining = undefined;
