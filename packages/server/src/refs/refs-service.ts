@@ -83,7 +83,7 @@ export function createRefsService({ heads, keys, projects, audit, now }: Deps) {
     const values = new Map<string, Record<string, string>>();
     const secrets: UsedSecret[] = [];
     for (const { secret, version } of rows) {
-      const fields = await openFields(keys, scope, secret, version, at);
+      const fields = await openFields(keys, scope, secret, version, at, heads.opened);
       values.set(
         secret.key,
         Object.fromEntries([...fields].map(([field, value]) => [field, value.reveal()])),

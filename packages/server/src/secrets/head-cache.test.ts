@@ -1,13 +1,18 @@
 // The head-row cache on a real embedded database: what it keeps, when it reads again, and the write that lands
 // while a read is under way. (test/reveal-cache.test.ts checks every write path through the API.)
+import { createSecretKey, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { encrypt } from "../crypto/envelope.ts";
+import type { KeysService } from "../keys/keys-service.ts";
+import type { Scope } from "../projects/projects-service.ts";
 import { openSqliteStore, type Store } from "../store/store.ts";
 import { createHeadReader } from "./head-cache.ts";
 import { createSecretsRepo } from "./secrets-repo.ts";
+import { openFields } from "./secrets-service.ts";
 
 const ENV = "env-1";
 const ACTOR = JSON.stringify({ type: "token", id: "t", name: "test" });
@@ -160,9 +165,87 @@ describe("the head-row cache", () => {
     await addSecret("A");
     const { repo, reads } = countingRepo();
     const heads = createHeadReader({ db: store.db, changeCount: undefined }, repo);
+    expect(heads.opened).toBeUndefined();
     await heads.findCurrent(ENV, "A");
     await heads.findCurrent(ENV, "A");
     await heads.listCurrent(ENV, ["A"]);
     expect(reads.count).toBe(3);
+  });
+});
+
+describe("decrypted fields kept with the cached rows", () => {
+  const bytes = (text: string) => new Map([["value", Buffer.from(text)]]);
+
+  it("are kept for a row the cache holds, and dropped and zeroed on any write", async () => {
+    await addSecret("A");
+    const heads = createHeadReader(store, countingRepo().repo);
+    const opened = heads.opened;
+    const row = await heads.findCurrent(ENV, "A");
+    if (opened === undefined || row === undefined) throw new Error("expected a caching reader and a row");
+    const fields = bytes("one");
+    opened.keep(row.version, fields);
+    expect(opened.get(row.version)).toBe(fields);
+    await sql`insert into instance_meta values ('unrelated', 'x')`.execute(store.db);
+    expect(opened.get(row.version)).toBeUndefined();
+    expect(fields.get("value")).toEqual(Buffer.alloc(3));
+  });
+
+  it("are not kept for a row the cache does not hold, or no longer holds", async () => {
+    await addSecret("A");
+    await addSecret("B");
+    const repo = countingRepo().repo;
+    const heads = createHeadReader(store, repo, 1);
+    const opened = heads.opened;
+    if (opened === undefined) throw new Error("expected a caching reader");
+    // Read by someone else (a writer, a Vault read): not the cache's row.
+    const elsewhere = await repo.findCurrent(store.db, ENV, "A");
+    if (elsewhere === undefined) throw new Error("expected A");
+    opened.keep(elsewhere.version, bytes("one"));
+    expect(opened.get(elsewhere.version)).toBeUndefined();
+    // Evicted past the limit, and replaced by a newer read of the same secret.
+    const a = await heads.findCurrent(ENV, "A");
+    if (a === undefined) throw new Error("expected A");
+    const fieldsOfA = bytes("one");
+    opened.keep(a.version, fieldsOfA);
+    await heads.findCurrent(ENV, "B");
+    expect(opened.get(a.version)).toBeUndefined();
+    expect(fieldsOfA.get("value")).toEqual(Buffer.alloc(3));
+    const b = await heads.findCurrent(ENV, "B");
+    const again = await heads.listCurrent(ENV, ["A", "B"]);
+    if (b === undefined) throw new Error("expected B");
+    opened.keep(b.version, bytes("two"));
+    expect(again.map((row) => row.version === b.version)).toEqual([false, false]);
+    expect(opened.get(b.version)).toBeUndefined();
+  });
+
+  it("spare openFields a second decryption until the row changes", async () => {
+    const key = createSecretKey(randomBytes(32));
+    const sealed = (text: string, version = 1) =>
+      JSON.stringify({
+        value: encrypt(key, 1, Buffer.from(text), ["p", ENV, "id-A", version, "value"]).toString("base64"),
+      });
+    await addSecret("A", sealed("one"));
+    const lookups = { count: 0 };
+    const keys = {
+      dataKey: async () => {
+        lookups.count++;
+        return key;
+      },
+    } as unknown as KeysService;
+    const scope = { project: { id: "p" }, environment: { id: ENV } } as Scope;
+    const heads = createHeadReader(store, countingRepo().repo);
+    const open = async () => {
+      const current = await heads.findCurrent(ENV, "A");
+      if (current === undefined) throw new Error("expected A");
+      const fields = await openFields(keys, scope, current.secret, current.version, AT, heads.opened);
+      return fields.get("value")?.reveal();
+    };
+    expect(await open()).toBe("one");
+    expect(await open()).toBe("one");
+    expect(lookups.count).toBe(1);
+    await setCiphertexts("A", sealed("two"));
+    expect(await open()).toBe("two");
+    expect(await open()).toBe("two");
+    expect(lookups.count).toBe(2);
   });
 });

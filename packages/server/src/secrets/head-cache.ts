@@ -3,20 +3,36 @@
 // A reveal reads one head row, and every proxied call or resolved template reads a few: on SQLite that query is the
 // largest single cost of a reveal. A cached row stays valid while the server's connection has written nothing
 // (Store.changeCount): any write to any table drops the whole cache, which is coarse but cannot miss a write path
-// (an update, a rollback, a Vault delete or destroy, a data-key rotation). No plaintext is ever kept: values are
-// decrypted on each use, as before. On PostgreSQL, where other nodes write, there is no cache.
-import type { Db } from "../store/database.ts";
+// (an update, a rollback, a Vault delete or destroy, a data-key rotation). On PostgreSQL, where other nodes write,
+// there is no cache.
+//
+// The fields of a cached row, once decrypted, are kept with it (OpenedFields): decrypting is the largest cost left on
+// a proxied call once the row is in memory (creating an AES-GCM decipher, ~80 µs when the process has been idle). They
+// are kept outside the JavaScript heap (Buffers, like the data keys' key material), and dropped and zeroed when
+// their row is: on any write, on eviction, when the row is read again. The exposure does not change: the data keys
+// and the cached ciphertexts are in the same memory (docs/security.md).
+import type { Db, SecretVersionRow } from "../store/database.ts";
 import type { Store } from "../store/store.ts";
 import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
 
 /** Rows kept at most; past it the earliest kept is dropped (its next use reads the database again). */
 export const HEAD_CACHE_LIMIT = 10_000;
 
+/** Decrypted fields (field name → plaintext bytes) of the version rows a HeadReader holds, see above. */
+export type OpenedFields = {
+  /** What `keep` was given for `version`, while the reader still holds that row. */
+  get(version: SecretVersionRow): ReadonlyMap<string, Buffer> | undefined;
+  /** Keeps `fields` with `version` if the reader holds that row (the one it last handed out); else does nothing. */
+  keep(version: SecretVersionRow, fields: ReadonlyMap<string, Buffer>): void;
+};
+
 export type HeadReader = {
   /** The secret `key` of the environment with its current version, or undefined. */
   findCurrent(environmentId: string, key: string): Promise<SecretWithVersion | undefined>;
   /** The secrets among `keys` that exist, with their current versions, in key order. */
   listCurrent(environmentId: string, keys: readonly string[]): Promise<SecretWithVersion[]>;
+  /** Decrypted fields of the rows held; undefined when no row is held (PostgreSQL). */
+  opened: OpenedFields | undefined;
 };
 
 function freeze(row: SecretWithVersion): SecretWithVersion {
@@ -40,6 +56,7 @@ export function createHeadReader(
     return {
       findCurrent: (environmentId, key) => repo.findCurrent(db, environmentId, key),
       listCurrent: (environmentId, keys) => repo.listCurrent(db, environmentId, [...keys]),
+      opened: undefined,
     };
   }
 
@@ -49,11 +66,28 @@ export function createHeadReader(
   // Environment ids are UUIDs and keys never hold a NUL: the pair cannot be confused with another.
   const cacheKey = (environmentId: string, key: string) => `${environmentId}\0${key}`;
 
+  // An entry for the version of every row in `rows` (null until its fields are kept), and for no other.
+  const decrypted = new Map<SecretVersionRow, ReadonlyMap<string, Buffer> | null>();
+
+  function forgetFields(version: SecretVersionRow): void {
+    const fields = decrypted.get(version);
+    decrypted.delete(version);
+    for (const bytes of fields?.values() ?? []) bytes.fill(0);
+  }
+
+  function drop(key: string): void {
+    const row = rows.get(key);
+    if (row === undefined) return;
+    rows.delete(key);
+    forgetFields(row.version);
+  }
+
   /** The change count now, with the cache emptied if anything was written since it was last looked at. */
   function current(): number {
     const count = writes();
     if (count !== validAt) {
       rows.clear();
+      for (const version of [...decrypted.keys()]) forgetFields(version);
       validAt = count;
     }
     return count;
@@ -63,10 +97,24 @@ export function createHeadReader(
   function keep(readAt: number, read: SecretWithVersion[]): void {
     if (current() !== readAt) return;
     for (const row of read) {
-      if (rows.size >= limit) rows.delete(rows.keys().next().value as string);
-      rows.set(cacheKey(row.secret.environment_id, row.secret.key), freeze(row));
+      const key = cacheKey(row.secret.environment_id, row.secret.key);
+      drop(key);
+      if (rows.size >= limit) drop(rows.keys().next().value as string);
+      rows.set(key, freeze(row));
+      decrypted.set(row.version, null);
     }
   }
+
+  const opened: OpenedFields = {
+    get(version) {
+      current();
+      return decrypted.get(version) ?? undefined;
+    },
+    keep(version, fields) {
+      current();
+      if (decrypted.has(version)) decrypted.set(version, fields);
+    },
+  };
 
   return {
     async findCurrent(environmentId, key) {
@@ -94,5 +142,7 @@ export function createHeadReader(
       // Keys are ASCII, so this is the database's order too.
       return found.sort((a, b) => (a.secret.key < b.secret.key ? -1 : a.secret.key > b.secret.key ? 1 : 0));
     },
+
+    opened,
   };
 }

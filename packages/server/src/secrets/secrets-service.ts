@@ -31,7 +31,7 @@ import {
   validateText,
   validateValueSize,
 } from "../validation.ts";
-import type { HeadReader } from "./head-cache.ts";
+import type { HeadReader, OpenedFields } from "./head-cache.ts";
 import { createSecretsBatch } from "./secrets-batch.ts";
 import type { SecretsRepo, SecretWithVersion } from "./secrets-repo.ts";
 
@@ -173,13 +173,17 @@ export async function sealFields(
   return { ciphertexts: JSON.stringify(ciphertexts), keyVersion };
 }
 
-/** Opens the fields of a readable version; a deleted or destroyed one is reported as not found. */
+/**
+ * Opens the fields of a readable version; a deleted or destroyed one is reported as not found. With `opened` (the
+ * head-row cache's), fields decrypted before for the same cached row are not decrypted again.
+ */
 export async function openFields(
   keys: KeysService,
   scope: Scope,
   secret: Pick<SecretRow, "id" | "key">,
   row: SecretVersionRow,
   now: string,
+  opened?: OpenedFields,
 ): Promise<Map<string, SecretValue>> {
   if (!isReadableVersion(row, now)) {
     throw new NotFoundError(
@@ -188,15 +192,14 @@ export async function openFields(
         : `Secret "${secret.key}" version ${row.version} was deleted through the Vault API; undelete it there or write a new value`,
     );
   }
+  const kept = opened?.get(row);
+  if (kept !== undefined) return valuesOf(kept);
   const key = await keys.dataKey(scope.project.id, row.key_version);
-  const fields = new Map<string, SecretValue>();
+  const plaintexts = new Map<string, Buffer>();
   for (const [field, envelope] of Object.entries(JSON.parse(row.ciphertexts) as Record<string, string>)) {
     const binding = [scope.project.id, scope.environment.id, secret.id, row.version, field];
     try {
-      fields.set(
-        field,
-        new SecretValue(decrypt(key, Buffer.from(envelope, "base64"), binding).toString("utf8")),
-      );
+      plaintexts.set(field, decrypt(key, Buffer.from(envelope, "base64"), binding));
     } catch (error) {
       if (!(error instanceof DecryptionError)) throw error;
       throw new IntegrityError(
@@ -204,6 +207,14 @@ export async function openFields(
       );
     }
   }
+  opened?.keep(row, plaintexts);
+  return valuesOf(plaintexts);
+}
+
+/** Read at once: the bytes of kept fields are zeroed when their row leaves the cache. */
+function valuesOf(plaintexts: ReadonlyMap<string, Buffer>): Map<string, SecretValue> {
+  const fields = new Map<string, SecretValue>();
+  for (const [field, bytes] of plaintexts) fields.set(field, new SecretValue(bytes.toString("utf8")));
   return fields;
 }
 
@@ -283,7 +294,7 @@ export function createSecretsService(deps: SecretsDeps) {
   const seal = (scope: Scope, secretId: string, version: number, fields: Map<string, string>) =>
     sealFields(keys, scope, secretId, version, fields);
   const open = (scope: Scope, secret: SecretRow, row: SecretVersionRow) =>
-    openFields(keys, scope, secret, row, now());
+    openFields(keys, scope, secret, row, now(), heads.opened);
 
   function reveal(secret: SecretRow, version: number, fields: Map<string, SecretValue>): RevealedSecret {
     return { key: secret.key, version, data: Object.fromEntries(fields) };
