@@ -8,7 +8,7 @@ import type { ConnectionsService, ProxyConnection } from "../connections/connect
 import type { ProjectsService, Scope } from "../projects/projects-service.ts";
 import type { RefsService, UsedSecret } from "../refs/refs-service.ts";
 import { checkPathSpelling } from "./destinations.ts";
-import type { EgressClient } from "./egress-client.ts";
+import type { EgressClient, UpstreamResponse } from "./egress-client.ts";
 import { EgressRefusedError, PayloadTooLargeError } from "./egress-errors.ts";
 import { callerResponseHeaders, type HeaderValues, upstreamRequestHeaders } from "./forwarded-headers.ts";
 import { createRedactor, type Redactor, usedValues } from "./redactor.ts";
@@ -122,6 +122,16 @@ function upstreamUrl(
   return url;
 }
 
+/**
+ * Settles after the check phase of the event loop's next turn. undici writes a request on a reused keep-alive
+ * connection from a setImmediate that it queues (in a microtask) when the request is dispatched, after its check
+ * that the upstream has not closed the idle connection (GHSA-35p6-xmwp-9g52): waiting for this after a dispatch
+ * lets that write go first.
+ */
+function afterUpstreamWrite(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+
 export function createProxyService({ projects, connections, refs, audit, egress }: Deps) {
   function recordUses(
     ctx: RequestContext,
@@ -164,9 +174,6 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         query: Record<string, string>;
       };
       const url = upstreamUrl(connection, request, resolved.query);
-      // The uses are recorded while the request travels; the answer starts only once they are durable.
-      const recorded = recordUses(ctx, scope, connection.name, request.method, opened.secrets);
-      recorded.catch(() => undefined);
       const sending = egress
         .send({
           url,
@@ -179,11 +186,24 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         .catch((error: unknown) => {
           throw body.overLimit() ? new PayloadTooLargeError(connection.maxBodyBytes) : error;
         });
-      // Built after the request is handed to undici, which writes one without a body at once: only the answer
-      // needs it, so it is not made on the way out.
-      const redactor = createRedactor(usedValues(connection.template.secrets, opened.values));
-      const response = await sending;
+      // What only the answer needs (the audit events of the uses, the redactor) is done while the request travels,
+      // once it has been written: under a burst, every request's write waits for the whole turn (see
+      // afterUpstreamWrite), so work done before it delays all of them. The answer starts only once the uses are
+      // durable, and a failure is reported only after them, so the events stay in order.
+      const answerNeeds = afterUpstreamWrite().then(() => ({
+        recorded: recordUses(ctx, scope, connection.name, request.method, opened.secrets),
+        redactor: createRedactor(usedValues(connection.template.secrets, opened.values)),
+      }));
+      const recorded = answerNeeds.then((needs) => needs.recorded);
+      let response: UpstreamResponse;
       try {
+        response = await sending;
+      } catch (error) {
+        await recorded.catch(() => undefined);
+        throw error;
+      }
+      try {
+        const { redactor } = await answerNeeds;
         await recorded;
         const { decoders, decoded } = bodyDecoders(response.headers["content-encoding"], redactor);
         const headers = callerResponseHeaders(response.headers, { redactor, servedFromCofferOrigin: true });
