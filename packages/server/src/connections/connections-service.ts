@@ -59,7 +59,12 @@ export type UpdateConnectionInput = Settings;
 /** A connection ready for the proxy: parsed once, reused by every request until it changes. */
 export type ProxyConnection = {
   name: string;
+  /** The base URL, normalised when it was saved: no query, fragment or trailing slash. */
   baseUrl: URL;
+  /** Its origin and host (for errors), and its path: what every request's upstream address starts with. */
+  origin: string;
+  host: string;
+  basePath: string;
   methods: ReadonlySet<string> | null;
   paths: readonly RegExp[] | null;
   /** `{ headers, query }` as one template: one lookup resolves both. */
@@ -114,9 +119,13 @@ function compileForProxy(row: ConnectionRow): ProxyConnection {
     headers: JSON.parse(row.headers),
     query: JSON.parse(row.query),
   } as JsonValue);
+  const baseUrl = new URL(row.base_url);
   return {
     name: row.name,
-    baseUrl: new URL(row.base_url),
+    baseUrl,
+    origin: baseUrl.origin,
+    host: baseUrl.host,
+    basePath: baseUrl.pathname.replace(/\/$/, ""),
     methods,
     paths,
     template,

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEgressAgent } from "./egress-agent.ts";
-import { createEgressClient, type EgressClient } from "./egress-client.ts";
+import { createEgressClient, type EgressClient, targetOf } from "./egress-client.ts";
 import { relayAnswer } from "./response-body.ts";
 
 let upstream: Server;
@@ -26,7 +26,7 @@ const SLOW_AUDIT_MS = 50;
 /** The proxy's order of work: the answer's headers, then a wait (its audit events) before the body is read. */
 async function brokenAnswer() {
   const answer = await client.send({
-    url: new URL(`${upstreamUrl}/`),
+    target: targetOf(new URL(`${upstreamUrl}/`)),
     method: "GET",
     headers: {},
     body: undefined,

@@ -6,8 +6,15 @@ import { ValidationError } from "../errors.ts";
 import { egressRefusalOf } from "./egress-agent.ts";
 import { PayloadTooLargeError, UpstreamError } from "./egress-errors.ts";
 
+/** Where a request goes: the upstream's origin, its host (named in errors) and the path with the query. */
+export type UpstreamTarget = { origin: string; host: string; path: string };
+
+export function targetOf(url: URL): UpstreamTarget {
+  return { origin: url.origin, host: url.host, path: `${url.pathname}${url.search}` };
+}
+
 export type UpstreamRequest = {
-  url: URL;
+  target: UpstreamTarget;
   method: string;
   headers: Record<string, string | string[]>;
   body: Readable | Buffer | string | undefined;
@@ -83,8 +90,8 @@ export function createEgressClient(agent: Agent) {
     async send(request: UpstreamRequest): Promise<UpstreamResponse> {
       try {
         return await agent.request({
-          origin: request.url.origin,
-          path: `${request.url.pathname}${request.url.search}`,
+          origin: request.target.origin,
+          path: request.target.path,
           method: request.method as Dispatcher.HttpMethod,
           headers: request.headers,
           body: request.body ?? null,
@@ -93,7 +100,7 @@ export function createEgressClient(agent: Agent) {
           signal: request.signal ?? null,
         });
       } catch (error) {
-        throw upstreamFailure(error, request.url.host, request.timeoutMs);
+        throw upstreamFailure(error, request.target.host, request.timeoutMs);
       }
     },
     close: () => agent.close(),

@@ -10,7 +10,7 @@ import type { ProjectsService } from "../projects/projects-service.ts";
 import type { JsonValue, ReferenceOccurrence } from "../refs/index.ts";
 import { compileRequestTemplate, type RefsService } from "../refs/refs-service.ts";
 import { checkDestinationBinding, type EgressPolicy, parseEgressUrl, targetLabel } from "./destinations.ts";
-import type { EgressClient } from "./egress-client.ts";
+import { type EgressClient, targetOf } from "./egress-client.ts";
 import { EgressRefusedError } from "./egress-errors.ts";
 import { callerResponseHeaders, type HeaderValues } from "./forwarded-headers.ts";
 import { createRedactor, usedValues } from "./redactor.ts";
@@ -186,7 +186,7 @@ export function createHttpActionService({ projects, refs, audit, egress, policy 
         ),
       );
       recorded.catch(() => undefined);
-      const response = await egress.send({ url: target.url, method, headers, body, timeoutMs });
+      const response = await egress.send({ target: targetOf(target.url), method, headers, body, timeoutMs });
       try {
         await recorded;
         const redactor = createRedactor(usedValues(template.secrets, opened.values));

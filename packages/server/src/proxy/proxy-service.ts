@@ -102,24 +102,39 @@ function requestBody(request: ProxiedRequest, maxBytes: number): OutgoingBody {
   return request.headers["transfer-encoding"] === undefined ? NO_BODY : limitedBody(request.body, maxBytes);
 }
 
-/** Base URL path + the caller's path; the caller's query minus names the connection sets, then the connection's. */
-function upstreamUrl(
-  connection: ProxyConnection,
-  request: ProxiedRequest,
+/**
+ * Spelled the same before and after the URL setters (WHATWG URL, special schemes): a path or query made only of these
+ * characters is neither percent-encoded nor otherwise rewritten by them. Dot segments, which the path setter would
+ * resolve, were refused before (checkPathSpelling); "?" is left to the setters, since the search setter drops one at
+ * the start of a query. upstream-path.test.ts checks both ways against the setters.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*$/;
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@%/]*$/;
+
+/**
+ * Base URL path + the caller's path; the caller's query minus names the connection sets, then the connection's.
+ * Most requests are joined as strings; anything the URL setters would re-spell goes through them.
+ */
+export function upstreamPath(
+  connection: Pick<ProxyConnection, "baseUrl" | "basePath">,
+  request: Pick<ProxiedRequest, "path" | "query">,
   query: Record<string, string>,
-): URL {
-  const url = new URL(connection.baseUrl);
-  url.pathname = `${url.pathname.replace(/\/$/, "")}${request.path}`;
+): string {
   const names = Object.keys(query);
+  if (names.length === 0 && PLAIN_PATH.test(request.path) && PLAIN_QUERY.test(request.query)) {
+    return `${connection.basePath}${request.path}${request.query === "" ? "" : `?${request.query}`}`;
+  }
+  const url = new URL(connection.baseUrl);
+  url.pathname = `${connection.basePath}${request.path}`;
   if (names.length === 0) {
     url.search = request.query;
-    return url;
+  } else {
+    const params = new URLSearchParams(request.query);
+    for (const name of names) params.delete(name);
+    for (const [name, value] of Object.entries(query)) params.append(name, value);
+    url.search = params.toString();
   }
-  const params = new URLSearchParams(request.query);
-  for (const name of names) params.delete(name);
-  for (const [name, value] of Object.entries(query)) params.append(name, value);
-  url.search = params.toString();
-  return url;
+  return `${url.pathname}${url.search}`;
 }
 
 /**
@@ -173,10 +188,14 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         headers: Record<string, string>;
         query: Record<string, string>;
       };
-      const url = upstreamUrl(connection, request, resolved.query);
+      const target = {
+        origin: connection.origin,
+        host: connection.host,
+        path: upstreamPath(connection, request, resolved.query),
+      };
       const sending = egress
         .send({
-          url,
+          target,
           method: request.method,
           headers: upstreamRequestHeaders(request.headers, resolved.headers),
           body: body.stream,
