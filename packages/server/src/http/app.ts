@@ -37,6 +37,7 @@ import { registerWebRoutes } from "../web/web-routes.ts";
 import type { App } from "./app-type.ts";
 import { actionOf } from "./audit-actions.ts";
 import { describeError, errorBody } from "./errors.ts";
+import { lazyChildLogger } from "./request-logger.ts";
 import { documentStorageFull } from "./schemas.ts";
 import { validatorCompiler } from "./validator.ts";
 
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       );
     },
     loggerInstance: deps.logger,
+    childLoggerFactory: lazyChildLogger,
     // One line per request is written by the onResponse hook below, with the fields we choose.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
