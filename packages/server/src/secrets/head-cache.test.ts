@@ -183,7 +183,10 @@ describe("decrypted fields kept with the cached rows", () => {
     const row = await heads.findCurrent(ENV, "A");
     if (opened === undefined || row === undefined) throw new Error("expected a caching reader and a row");
     const fields = bytes("one");
-    opened.keep(row.version, fields);
+    expect(opened.keep(row.version, fields)).toBe(true);
+    expect(opened.get(row.version)).toBe(fields);
+    // Opened twice at once: the first kept stays, the second is the caller's to zero.
+    expect(opened.keep(row.version, bytes("one"))).toBe(false);
     expect(opened.get(row.version)).toBe(fields);
     await sql`insert into instance_meta values ('unrelated', 'x')`.execute(store.db);
     expect(opened.get(row.version)).toBeUndefined();
@@ -200,7 +203,7 @@ describe("decrypted fields kept with the cached rows", () => {
     // Read by someone else (a writer, a Vault read): not the cache's row.
     const elsewhere = await repo.findCurrent(store.db, ENV, "A");
     if (elsewhere === undefined) throw new Error("expected A");
-    opened.keep(elsewhere.version, bytes("one"));
+    expect(opened.keep(elsewhere.version, bytes("one"))).toBe(false);
     expect(opened.get(elsewhere.version)).toBeUndefined();
     // Evicted past the limit, and replaced by a newer read of the same secret.
     const a = await heads.findCurrent(ENV, "A");
@@ -213,7 +216,7 @@ describe("decrypted fields kept with the cached rows", () => {
     const b = await heads.findCurrent(ENV, "B");
     const again = await heads.listCurrent(ENV, ["A", "B"]);
     if (b === undefined) throw new Error("expected B");
-    opened.keep(b.version, bytes("two"));
+    expect(opened.keep(b.version, bytes("two"))).toBe(false);
     expect(again.map((row) => row.version === b.version)).toEqual([false, false]);
     expect(opened.get(b.version)).toBeUndefined();
   });

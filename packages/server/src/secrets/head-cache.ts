@@ -22,8 +22,11 @@ export const HEAD_CACHE_LIMIT = 10_000;
 export type OpenedFields = {
   /** What `keep` was given for `version`, while the reader still holds that row. */
   get(version: SecretVersionRow): ReadonlyMap<string, Buffer> | undefined;
-  /** Keeps `fields` with `version` if the reader holds that row (the one it last handed out); else does nothing. */
-  keep(version: SecretVersionRow, fields: ReadonlyMap<string, Buffer>): void;
+  /**
+   * Keeps `fields` with `version` if the reader holds that row (the one it last handed out) and has none for it yet;
+   * true when it did. What it did not keep, the caller should zero once read.
+   */
+  keep(version: SecretVersionRow, fields: ReadonlyMap<string, Buffer>): boolean;
 };
 
 export type HeadReader = {
@@ -112,7 +115,9 @@ export function createHeadReader(
     },
     keep(version, fields) {
       current();
-      if (decrypted.has(version)) decrypted.set(version, fields);
+      if (decrypted.get(version) !== null) return false;
+      decrypted.set(version, fields);
+      return true;
     },
   };
 

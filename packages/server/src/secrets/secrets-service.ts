@@ -207,8 +207,10 @@ export async function openFields(
       );
     }
   }
-  opened?.keep(row, plaintexts);
-  return valuesOf(plaintexts);
+  const values = valuesOf(plaintexts);
+  // Plaintext bytes outlive this call only when the cache keeps them (and zeroes them when it lets them go).
+  if (opened?.keep(row, plaintexts) !== true) for (const bytes of plaintexts.values()) bytes.fill(0);
+  return values;
 }
 
 /** Read at once: the bytes of kept fields are zeroed when their row leaves the cache. */
