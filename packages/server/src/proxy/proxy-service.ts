@@ -214,6 +214,8 @@ export function createProxyService({ projects, connections, refs, audit, egress 
         redactor: createRedactor(usedValues(connection.template.secrets, opened.values)),
       }));
       const recorded = answerNeeds.then((needs) => needs.recorded);
+      // Awaited below on every path; until then a failure must not count as an unhandled rejection.
+      recorded.catch(() => undefined);
       let response: UpstreamResponse;
       try {
         response = await sending;
