@@ -28,6 +28,8 @@ describe("lazyChildLogger", () => {
     });
     const quiet = lazyChildLogger(counting, { reqId: "r1" }, {});
     expect(quiet.level).toBe("info");
+    // A route's own level (Fastify's logLevel) is the child's level before the child exists.
+    expect(lazyChildLogger(counting, { reqId: "r0" }, { level: "warn" }).level).toBe("warn");
     expect(children).toBe(0);
     const noisy = lazyChildLogger(counting, { reqId: "r2" }, {});
     noisy.warn({ code: "x" }, "first");

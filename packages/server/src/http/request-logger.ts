@@ -24,7 +24,7 @@ class LazyChildLogger {
   }
 
   get level(): string {
-    return (this.#child ?? this.#parent).level;
+    return this.#child?.level ?? this.#options.level ?? this.#parent.level;
   }
 
   set level(level: string) {

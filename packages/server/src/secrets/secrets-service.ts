@@ -201,6 +201,7 @@ export async function openFields(
     try {
       plaintexts.set(field, decrypt(key, Buffer.from(envelope, "base64"), binding));
     } catch (error) {
+      for (const bytes of plaintexts.values()) bytes.fill(0);
       if (!(error instanceof DecryptionError)) throw error;
       throw new IntegrityError(
         `Secret "${secret.key}" version ${row.version} could not be decrypted: its stored ciphertext failed the integrity check (it was altered or moved). No value was returned.`,
