@@ -3,13 +3,15 @@
 // audit event, forwards with undici and redacts the answer on its way back.
 //
 // Three upstreams, all the baseline server on 127.0.0.1:
-// - an API-like one that answers 50 ms after each request (a fast real API; LLM completions take longer): what a
-//   caller of the proxy sees. The goals (≥ 0.6× the direct throughput, ≤ 1 ms added p50) are checked here.
-// - a varied one that answers after 50 ± 5 ms (uniform). With a fixed delay, the 50 closed-loop connections stay
-//   in step: their requests leave the load generator together, reach the upstream together and come back
-//   together, so each request waits behind the others of its burst at every hop (any second hop, the bare relay
-//   too, adds about half a burst's processing). Varied answer times, like a real API's, spread the connections
-//   out; the added latency there is a hop's own. Both are reported, each with the ≤ 1 ms goal.
+// - a varied one that answers after 50 ± 5 ms (uniform): a fast real API, whose answer times vary (LLM completions
+//   take longer). What a caller of the proxy sees: the goals (≥ 0.6× the direct throughput, ≤ 1 ms added p50) are
+//   checked here, and at 1 connection against the fixed one.
+// - a fixed one that answers exactly 50 ms after each request. The 50 closed-loop connections fall in step: the
+//   upstream's timers fire together, so their answers leave together, come back together and the next requests
+//   leave together (also when the connections start apart, stop 18), and at every hop each request waits behind
+//   the rest of its burst. A bare relay doing nothing but forward adds 0.8–2.1 ms here on this machine (stops 17
+//   and 18), at or above the goal by itself: this figure is the worst case, reported with the relay's and with
+//   what Coffer adds over the relay, without a goal.
 // - an instant one: Coffer's proxying capacity on this machine. Direct, the bare server spends ~40 µs a request;
 //   through Coffer, Coffer's work comes on top on the same two cores, so this ratio measures Coffer's cost
 //   per request against node:http's and has no goal.
@@ -88,18 +90,23 @@ async function measureHops(
   return { ...measured, relay };
 }
 
-/** The added p50 of the proxy and of the bare relay over the direct runs. */
-function addedRows(means: Record<Hop, LoadRow>, label: string): FigureRow[] {
+/**
+ * The added p50 of the proxy and of the bare relay over the direct runs, and of the proxy over the relay (what Coffer
+ * adds beyond any second hop). `goal`: the ≤ 1 ms goal applies (not in step; see the top of this file).
+ */
+function addedRows(means: Record<Hop, LoadRow>, label: string, goal: boolean): FigureRow[] {
   const direct = means.direct.load.p50Ms;
+  const relay = means["bare relay"].load.p50Ms;
   return [
-    figureRow(`added p50, ${label}`, means.proxy.load.p50Ms - direct, "ms", { atMost: 1 }),
-    figureRow(`added p50, bare relay, ${label}`, means["bare relay"].load.p50Ms - direct, "ms"),
+    figureRow(`added p50, ${label}`, means.proxy.load.p50Ms - direct, "ms", goal ? { atMost: 1 } : undefined),
+    figureRow(`added p50, bare relay, ${label}`, relay - direct, "ms"),
+    figureRow(`added p50 over the bare relay, ${label}`, means.proxy.load.p50Ms - relay, "ms"),
   ];
 }
 
 export const proxyScenario: Scenario = {
   name: "proxy",
-  description: `GET through /v1/proxy/… vs the same upstream directly: one answering after ${API_DELAY_MS} ms, one at once`,
+  description: `GET through /v1/proxy/… vs the same upstream directly: answering after ${API_DELAY_MS} ± ${API_JITTER_MS} ms, after exactly ${API_DELAY_MS} ms, and at once`,
   async run(context) {
     const apiUpstream = await context.startBaseline({ delayMs: API_DELAY_MS });
     const variedUpstream = await context.startBaseline({ delayMs: API_DELAY_MS, jitterMs: API_JITTER_MS });
@@ -121,7 +128,8 @@ export const proxyScenario: Scenario = {
 
     // The floor for any second hop: a bare Node relay (no auth, lookup, audit or redaction) to the same upstream.
     const apiLabel = `${API_DELAY_MS} ms upstream`;
-    const api = await measureHops(context, apiUpstream, proxiedUrl("api"), headers, apiLabel);
+    const inStepLabel = `${apiLabel}, in step`;
+    const api = await measureHops(context, apiUpstream, proxiedUrl("api"), headers, inStepLabel);
     const one = (target: string, url: string, extra: Record<string, string> = {}) =>
       context
         .load({ url, headers: extra, connections: 1 })
@@ -154,7 +162,7 @@ export const proxyScenario: Scenario = {
       proxiedOne,
       relayedOne,
       ...comparisonRows(api.means.proxy, api.means.direct, { throughput: { atLeast: 0.6 } }),
-      ...addedRows(api.means, apiLabel),
+      ...addedRows(api.means, inStepLabel, false),
       figureRow(`added p50, ${apiLabel}, 1 connection`, proxiedOne.load.p50Ms - directOne.load.p50Ms, "ms", {
         atMost: 1,
       }),
@@ -165,7 +173,8 @@ export const proxyScenario: Scenario = {
       ),
       ...varied.runs,
       ...HOPS.map((hop) => varied.means[hop]),
-      ...addedRows(varied.means, variedLabel),
+      ...comparisonRows(varied.means.proxy, varied.means.direct, { throughput: { atLeast: 0.6 } }),
+      ...addedRows(varied.means, variedLabel, true),
       instant.direct,
       instant.proxied,
       instant.directOne,
