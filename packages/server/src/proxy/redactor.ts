@@ -12,7 +12,8 @@ import { DEFAULT_FIELD, type SecretFieldRef, type SecretValues } from "../refs/i
 /** A value to hide, and the name it is shown as: the secret key, with ".field" for a non-default field. */
 export type RedactedValue = { readonly label: string; readonly value: string };
 
-type Pattern = { readonly bytes: Buffer; readonly replacement: Buffer };
+/** A spelling to find, as bytes (bodies) and as text (header values), and what replaces it. */
+type Pattern = { readonly bytes: Buffer; readonly text: string; readonly replacement: Buffer };
 
 /** Redacts one byte stream as its chunks come, holding back only what could still begin a value. */
 export type StreamRedactor = {
@@ -78,7 +79,9 @@ function buildPatterns(values: readonly RedactedValue[]): Pattern[] {
     for (const spelling of spellingsOf(value)) {
       if (seen.has(spelling)) continue;
       seen.add(spelling);
-      patterns.push({ bytes: Buffer.from(spelling, "utf8"), replacement });
+      const bytes = Buffer.from(spelling, "utf8");
+      // The text the bytes spell (a lone surrogate in a value has become U+FFFD in them), for header values.
+      patterns.push({ bytes, text: bytes.toString("utf8"), replacement });
     }
   }
   // Longest first: at equal positions the first pattern found is the longest.
@@ -175,7 +178,7 @@ export function createRedactor(values: readonly RedactedValue[]): Redactor | und
     longestPattern: patterns[0]!.bytes.length,
     redactBuffer,
     redactText(input) {
-      if (!patterns.some(({ bytes }) => input.includes(bytes.toString("utf8")))) return input;
+      if (!patterns.some(({ text }) => input.includes(text))) return input;
       return redactBuffer(Buffer.from(input, "utf8")).toString("utf8");
     },
     createStreamRedactor,
